@@ -1,0 +1,2 @@
+// Package jobs reads etp-transfer job files.
+package jobs
