@@ -259,7 +259,7 @@ func parseObjectURI(s string) (objectURI, error) {
 	return u, nil
 }
 
-// unquoteETP reads a '...' string in which '' stands for one quote. It returns the
+// unquoteETP reads a '...' string in which ” stands for one quote. It returns the
 // text, the bytes consumed including both quotes, and whether it was terminated.
 func unquoteETP(s string) (string, int, bool) {
 	var b strings.Builder
