@@ -72,30 +72,35 @@ type Block struct {
 	Contiguous bool
 }
 
-// axis is the plan's cut of one dimension: tiles of length tile, each split into pieces
-// of length piece (the last piece of a tile, and the tile at the far edge, may be
-// shorter). Segments are numbered across the whole dimension.
+// axis is the plan's cut of one dimension: tiles of length tile (the tile at the far
+// edge may be shorter), each split into the fewest near-equal pieces no longer than
+// piece. Segments are the pieces numbered across the whole dimension.
 type axis struct {
 	dim        int64 // array dimension
 	tile       int64 // preferred tile length, <= dim
-	piece      int64 // block extent inside a tile, <= tile
+	piece      int64 // longest block extent inside a tile, <= tile
 	fullTiles  int64 // dim / tile
-	perTile    int64 // pieces in a full tile
+	perTile    int64 // pieces in a full tile: ceil(tile/piece)
 	lastPieces int64 // pieces in the partial tile at the far edge (0 if none)
 	segments   int64 // pieces along the whole dimension
 	stride     int64 // elements per step of this index in row-major order
 }
 
-// segment returns the start and count of segment j (0 <= j < segments).
+// segment returns the start and count of segment j (0 <= j < segments). A tile of
+// length L cut into m pieces gets L%m pieces of L/m+1 first, then pieces of L/m.
 func (x *axis) segment(j int64) (start, count int64) {
 	t, u := j/x.perTile, j%x.perTile
 	tileStart := t * x.tile
-	tileLen := x.tile
+	tileLen, m := x.tile, x.perTile
 	if t >= x.fullTiles {
-		tileLen = x.dim - tileStart
+		tileLen, m = x.dim-tileStart, x.lastPieces
 	}
-	start = tileStart + u*x.piece
-	count = min(x.piece, tileLen-u*x.piece)
+	q, r := tileLen/m, tileLen%m
+	start = tileStart + u*q + min(u, r)
+	count = q
+	if u < r {
+		count++
+	}
 	return start, count
 }
 
@@ -107,7 +112,8 @@ func (x *axis) segment(j int64) (start, count int64) {
 // Blocks cover the array exactly once and come in row-major order of their Starts.
 // Without Preferred each block is a contiguous slab: whole slices of the outermost axis
 // when one slice fits, else whole slices of the next axis within one outer index, and
-// so on inwards; the cut axis is split into near-equal pieces. The block count is then
+// so on inwards; the cut axis is split into near-equal pieces (lengths differ by at most
+// one, longer pieces first). The block count is then
 // below twice the lower bound ceil(Elements() / Budget()).
 //
 // Blocks are computed on demand from O(rank) state, so a plan of a huge array costs no

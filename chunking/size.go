@@ -225,7 +225,9 @@ const (
 // the 10-byte header and 8-byte trailer, and 14 bytes for a final empty block and
 // slack. It covers compress/gzip and github.com/klauspost/compress/gzip at every level
 // and zlib's deflateBound, provided the writer sets no optional header fields (name,
-// comment, extra) and is not flushed before Close. A negative n counts as 0.
+// comment, extra), is not flushed before Close and is not klauspost's
+// StatelessCompression mode (which emits blocks per Write call, so a stream written in
+// small pieces grows more). A negative n counts as 0.
 func GzipBound(n int64) int64 {
 	n = max(n, 0)
 	blocks := n / gzipStoredBlock
