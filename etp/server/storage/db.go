@@ -180,10 +180,10 @@ func (db *DB) init() error {
 			return err
 		}
 		db.clock.Store(newest)
-		if dsb.Get([]byte{}) == nil {
+		if dsb.Get(dsKey("")) == nil {
 			now := db.stamp()
 			r := dsRec{created: now, lastWrite: now}
-			return dsb.Put([]byte{}, r.encode())
+			return dsb.Put(dsKey(""), r.encode())
 		}
 		return nil
 	})

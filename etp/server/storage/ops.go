@@ -45,7 +45,7 @@ func (db *DB) listDataspaces(tx *Tx, f DataspaceFilter) ([]Dataspace, bool, erro
 			if err != nil {
 				return fmt.Errorf("dataspace %q: %w", k, err)
 			}
-			recs[string(k)] = r
+			recs[string(k[1:])] = r
 			return nil
 		})
 	})

@@ -10,7 +10,7 @@ import (
 // On-disk metadata layout (bbolt buckets):
 //
 //	meta     "format" -> formatVersion
-//	ds       path -> dsRec
+//	ds       "/" path -> dsRec          (bbolt keys cannot be empty)
 //	obj      uri -> objRec
 //	objdata  uri -> XML bytes
 //	objbyds  lp(dataspace) uri -> empty       (listing by dataspace, sorted by URI)
@@ -92,6 +92,9 @@ func arrKey(k ArrayKey) []byte { return append(appendLP(nil, k.URI), k.Path...) 
 func arrPrefix(uri string) []byte { return appendLP(nil, uri) }
 
 func dsPrefix(ds string) []byte { return appendLP(nil, ds) }
+
+// dsKey is the key of dataspace path in the ds bucket.
+func dsKey(path string) []byte { return append([]byte{'/'}, path...) }
 
 func objByDSKey(ds, uri string) []byte { return append(dsPrefix(ds), uri...) }
 

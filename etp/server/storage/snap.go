@@ -27,7 +27,7 @@ func (db *DB) view(fn func(s snap) error) error {
 }
 
 func (s snap) getDS(path string) (dsRec, bool, error) {
-	v := s.ds.Get([]byte(path))
+	v := s.ds.Get(dsKey(path))
 	if v == nil {
 		return dsRec{}, false, nil
 	}
@@ -126,7 +126,7 @@ func (s snap) hasContent(ds string) bool {
 // Writes.
 
 func (s snap) putDS(path string, r *dsRec) error {
-	return s.ds.Put([]byte(path), r.encode())
+	return s.ds.Put(dsKey(path), r.encode())
 }
 
 func (s snap) putObj(uri string, r *objRec, data []byte) error {

@@ -455,7 +455,7 @@ func (tx *Tx) apply(s snap, retire *[]string) error {
 				return err
 			}
 		}
-		if err := s.ds.Delete([]byte(path)); err != nil {
+		if err := s.ds.Delete(dsKey(path)); err != nil {
 			return err
 		}
 		delete(touched, path)
