@@ -161,7 +161,10 @@ func TestTransactionBusy(t *testing.T) {
 			{"begin overlapping", func() error { _, err := db.Begin([]string{"b", "a"}); return err }, ErrBusy},
 			{"auto put object", func() error { _, err := db.PutObject(testObject("a", "witsml21.Well", 1)); return err }, ErrBusy},
 			{"auto write block", func() error { return db.WriteBlock(k, []int64{0}, []int64{1}, filled(8, 2)) }, ErrBusy},
-			{"auto create array", func() error { _, err := db.CreateArray(ArrayKey{URI: "eml:///x", Path: "y"}, f64Meta("a", 1)); return err }, ErrBusy},
+			{"auto create array", func() error {
+				_, err := db.CreateArray(ArrayKey{URI: "eml:///x", Path: "y"}, f64Meta("a", 1))
+				return err
+			}, ErrBusy},
 			{"auto delete dataspace", func() error { return db.DeleteDataspace("a", true) }, ErrBusy},
 			{"auto put dataspace", func() error { _, err := db.PutDataspace(Dataspace{Path: "a"}); return err }, ErrBusy},
 			{"reads go on", func() error { _, err := db.GetArrayMeta(k); return err }, nil},
