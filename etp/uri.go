@@ -60,7 +60,7 @@ func (u URI) String() string {
 
 // DataspaceURI returns the canonical URI of the dataspace with the given path:
 // "eml:///" for "" (the default dataspace), else "eml:///dataspace('path')"
-// with every ' written as ”.
+// with every single quote doubled.
 func DataspaceURI(path string) string {
 	if path == "" {
 		return "eml:///"
@@ -148,7 +148,7 @@ func ParseURI(s string) (URI, error) {
 	return u, nil
 }
 
-// parseQuoted reads a '...' string with ” as an escaped quote from the start
+// parseQuoted reads a quoted string (a doubled quote is an escaped quote) from the start
 // of s and returns the unescaped text and the rest after the closing quote.
 func parseQuoted(s string) (text, rest string, ok bool) {
 	if !strings.HasPrefix(s, "'") {
