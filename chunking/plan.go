@@ -271,7 +271,7 @@ func blockMessageSize(shape []int64, e Element, l Limits, n int64) int64 {
 
 // budget returns the largest n <= total elements whose block messages fit the limit.
 func budget(shape []int64, total int64, e Element, l Limits) (int64, error) {
-	if one := blockMessageSize(shape, e, l, 1); one > l.MaxMessageSize {
+	if one := blockMessageSize(shape, e, l, 1); !fits(one, l.MaxMessageSize) {
 		zero := blockMessageSize(shape, e, l, 0)
 		return 0, fmt.Errorf("%w: a block of one %v element of %v needs a %d-byte message (%d bytes of header, identifiers, indices and framing; key %d, uri %d, path %d bytes; compressed %t), over the limit of %d bytes",
 			ErrMessageTooSmall, e, shape, one, zero, l.KeyLen, l.URILen, l.PathLen, l.Compressed, l.MaxMessageSize)
@@ -280,7 +280,7 @@ func budget(shape []int64, total int64, e Element, l Limits) (int64, error) {
 	lo, hi := int64(1), total // blockMessageSize(lo) fits
 	for lo < hi {
 		mid := lo + (hi-lo+1)/2
-		if blockMessageSize(shape, e, l, mid) <= l.MaxMessageSize {
+		if fits(blockMessageSize(shape, e, l, mid), l.MaxMessageSize) {
 			lo = mid
 		} else {
 			hi = mid - 1
@@ -319,7 +319,14 @@ func pieces(tile []int64, budget int64) []int64 {
 	return piece
 }
 
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+// ceilDiv returns ceil(a/b) for a >= 0, b > 0, without overflow near math.MaxInt64.
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}
 
 // Len returns the number of blocks; 0 for an empty array.
 func (p *Plan) Len() int64 { return p.blocks }
@@ -444,5 +451,9 @@ func FitsWhole(shape []int64, e Element, l Limits) (bool, error) {
 	get := GetDataArraysBodySize(l.Lengths)
 	resp := GetDataArraysResponseBodySize(l.KeyLen, shape, data)
 	body := addSat(max(put, get, resp), l.Reserve)
-	return MessageSize(body, l.Compressed) <= l.MaxMessageSize, nil
+	return fits(MessageSize(body, l.Compressed), l.MaxMessageSize), nil
 }
+
+// fits reports whether a message of size bytes fits limit. A saturated size stands for
+// a message too large to count, which never fits.
+func fits(size, limit int64) bool { return size <= limit && size != math.MaxInt64 }
