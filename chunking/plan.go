@@ -68,7 +68,8 @@ type Block struct {
 
 	// Contiguous reports whether the block is one run of the flattened array, that is
 	// elements Offset .. Offset+Elements-1. Blocks of a plan without Preferred always
-	// are; with Preferred, a block narrower than the array along an inner axis is not.
+	// are; with Preferred, a block that spans several indices of one axis but not the
+	// whole array along a faster axis is not.
 	Contiguous bool
 }
 
@@ -113,8 +114,8 @@ func (x *axis) segment(j int64) (start, count int64) {
 // Without Preferred each block is a contiguous slab: whole slices of the outermost axis
 // when one slice fits, else whole slices of the next axis within one outer index, and
 // so on inwards; the cut axis is split into near-equal pieces (lengths differ by at most
-// one, longer pieces first). The block count is then
-// below twice the lower bound ceil(Elements() / Budget()).
+// one, longer pieces first). The block count is then at most twice the lower bound
+// ceil(Elements() / Budget()).
 //
 // Blocks are computed on demand from O(rank) state, so a plan of a huge array costs no
 // memory per block. A Plan is immutable and safe for concurrent use.
