@@ -184,7 +184,8 @@ func TestReadBlockPaths(t *testing.T) {
 		wantGroup      int64
 	}{
 		{name: "contiguous rows", dtype: Float64, shape: []int64{64, 1024}, starts: []int64{3, 0}, counts: []int64{10, 1024}, wantGroup: 1},
-		{name: "gathered columns", dtype: Float64, shape: []int64{300, 1024}, starts: []int64{0, 7}, counts: []int64{300, 4}, wantGroup: 128},
+		{name: "gathered columns", dtype: Float64, shape: []int64{1200, 256}, starts: []int64{0, 7}, counts: []int64{1200, 4}, wantGroup: 512},
+		{name: "direct columns", dtype: Float64, shape: []int64{300, 1024}, starts: []int64{0, 7}, counts: []int64{300, 4}, wantGroup: 1},
 		{name: "gathered 3-D", dtype: Int16, shape: []int64{5, 40, 600}, starts: []int64{1, 3, 590}, counts: []int64{3, 30, 10}, wantGroup: 874},
 		{name: "direct wide gaps", dtype: Float64, shape: []int64{4, 3000, 8}, starts: []int64{0, 100, 0}, counts: []int64{4, 2, 8}, wantGroup: 1},
 		{name: "direct long runs", dtype: Uint8, shape: []int64{8, 200000}, starts: []int64{1, 10}, counts: []int64{5, 100000}, wantGroup: 1},
