@@ -90,6 +90,7 @@ func (j *Job) Check(opts *CheckOptions) error {
 		}
 	}
 	tasks(j.Tasks)
+	c.errs.sort()
 	return c.errs.err()
 }
 

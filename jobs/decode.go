@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	rootKeys     = []string{"version", "servers", "defaults", "concurrency", "lock_file", "tasks"}
+	rootKeys     = []string{"version", "servers", "defaults", "concurrency", "lock_file", "tasks", extensionKeys}
 	serverKeys   = []string{"uri", "token_env", "token_file", "data_partition_id", "ca_file", "max_message_size", "compression", "sessions", "in_flight", "connect_timeout", "request_timeout", "data_dir"}
 	embeddedKeys = []string{"data_dir", "max_message_size", "compression", "sessions", "in_flight", "request_timeout"}
 	defaultsKeys = []string{"server", "dataspace", "retries", "timeout"}
@@ -82,7 +82,9 @@ func (d *decoder) decodeJob(root *yaml.Node) *Job {
 	if e, ok := d.required(m, "tasks", ""); ok {
 		d.job.Tasks = d.taskList(e.val, e.key, "tasks", nil)
 	}
-	d.checkGraph()
+	if d.fatal == nil {
+		d.checkGraph()
+	}
 	return d.job
 }
 
@@ -204,7 +206,7 @@ func (d *decoder) server(name string, key, n *yaml.Node, path string) {
 		}
 	}
 	if v, ok := d.str(m, "max_message_size"); ok {
-		if n, err := parseSize(v.text); err != nil {
+		if n, err := parseSize(v.text, v.show); err != nil {
 			d.fail(v, "%s: %v", v.quote(), err)
 		} else if n < MinMessageSize || n > MaxMessageSize {
 			d.fail(v, "%s is out of range: use 4KiB to 1GiB", v.quote())
@@ -303,11 +305,14 @@ func (d *decoder) defaultsSection(e entry) {
 			d.defaults.server = v.text
 		}
 	}
-	if v, ok := d.str(m, "dataspace"); ok {
-		if err := checkDataspace(v.text); err != nil {
-			d.fail(v, "dataspace %s %v", v.quote(), err)
-		} else {
-			d.defaults.dataspace, d.defaults.dsExpanded = v.text, v.expanded
+	if e, ok := m.entries["dataspace"]; ok {
+		d.defaults.dsBad = true
+		if v, ok := d.scalar(e.val, "defaults.dataspace"); ok && !isNull(e.val) {
+			if err := checkDataspace(v.text); err != nil {
+				d.fail(v, "dataspace %s %v", v.quote(), err)
+			} else {
+				d.defaults.dataspace, d.defaults.dsExpanded, d.defaults.dsBad = v.text, v.expanded, false
+			}
 		}
 	}
 	if n, ok := d.int(m, "retries", 0, maxRetries); ok {
@@ -319,6 +324,14 @@ func (d *decoder) defaultsSection(e entry) {
 }
 
 // checkServerRef reports a reference to an undefined server.
+// literal runs f with ${...} expansion turned off.
+func (d *decoder) literal(f func() (value, bool)) (value, bool) {
+	saved := d.noExpand
+	d.noExpand = true
+	defer func() { d.noExpand = saved }()
+	return f()
+}
+
 func (d *decoder) checkServerRef(v value) bool {
 	if _, ok := d.job.Servers[v.text]; ok {
 		return true
@@ -345,7 +358,7 @@ func (d *decoder) taskList(n, key *yaml.Node, path string, group *Task) []*Task 
 		}
 		d.nTasks++
 		if d.nTasks > MaxTasks {
-			d.errorf(c, indexPath(path, i), "more than %d tasks in one job: split the job", MaxTasks)
+			d.fatalf(c, indexPath(path, i), "more than %d tasks in one job: split the job", MaxTasks)
 			return out
 		}
 		if t := d.task(c, indexPath(path, i), group); t != nil {
@@ -359,6 +372,7 @@ func (d *decoder) taskList(n, key *yaml.Node, path string, group *Task) []*Task 
 type dsState struct {
 	ds       string
 	set      bool
+	bad      bool   // set to an invalid value, already reported
 	from     string // "the task", "the transaction", "defaults.dataspace", ...
 	expanded bool
 }
@@ -380,17 +394,25 @@ func (d *decoder) task(n *yaml.Node, path string, group *Task) *Task {
 	if group != nil {
 		t.InTransaction = group.Name
 	}
-	if v, ok := d.reqStr(m, "name", ""); ok {
-		if err := checkName(v.text); err != nil {
+	// Names are identifiers, taken literally: ${...} is not expanded in them.
+	if v, ok := d.literal(func() (value, bool) { return d.reqStr(m, "name", "") }); ok {
+		if strings.Contains(v.text, "${") {
+			d.fail(v, "task names are taken literally: ${...} is not expanded in names or depends_on")
+		} else if err := checkName(v.text); err != nil {
 			d.fail(v, "task name %s %v", v.quote(), err)
-		} else if prev, dup := d.tasks[v.text]; dup {
+		} else if prev, dup := d.tasks[v.text]; dup && prev.Pos == t.Pos {
+			d.fail(v, "task %s is used again through a YAML alias: each task must appear once", v.quote())
+		} else if dup {
 			d.fail(v, "duplicate task name %s (first used at %s)", v.quote(), prev.Pos)
 		} else {
 			t.Name = v.text
 			d.tasks[t.Name] = t
 		}
 	}
-	if deps, ok := d.list(m, "depends_on"); ok {
+	var deps []value
+	var depsOK bool
+	d.literal(func() (value, bool) { deps, depsOK = d.list(m, "depends_on", false); return value{}, false })
+	if depsOK {
 		d.deps[t] = deps
 		for _, v := range deps {
 			t.DependsOn = append(t.DependsOn, v.text)
@@ -405,6 +427,7 @@ func (d *decoder) task(n *yaml.Node, path string, group *Task) *Task {
 			}
 		}
 		t.Server = group.Server
+		ds = dsState{bad: true} // the transaction's missing dataspace is reported once
 		if group.Dataspace != "" {
 			ds = dsState{ds: group.Dataspace, set: true, from: "the transaction " + quoteShort(group.Name)}
 		}
@@ -430,6 +453,11 @@ func (d *decoder) task(n *yaml.Node, path string, group *Task) *Task {
 		}
 		if d.defaults.dataspace != "" {
 			ds = dsState{ds: d.defaults.dataspace, set: true, from: "defaults.dataspace", expanded: d.defaults.dsExpanded}
+		} else if d.defaults.dsBad {
+			ds = dsState{bad: true}
+		}
+		if e, ok := m.entries["dataspace"]; ok && !isNull(e.val) {
+			ds = dsState{bad: true}
 		}
 		if v, ok := d.str(m, "dataspace"); ok {
 			if err := checkDataspace(v.text); err != nil {
@@ -516,7 +544,7 @@ func (a *actx) needDataspace() {
 		a.t.Dataspace = a.ds.ds
 		return
 	}
-	if a.uriFailed {
+	if a.uriFailed || a.ds.bad {
 		return
 	}
 	a.d.errorf(a.key, a.path, "%s needs a dataspace: set dataspace on the task or in defaults", a.kind)
@@ -525,11 +553,14 @@ func (a *actx) needDataspace() {
 // objectURI validates a data object URI and ties its dataspace to the task's.
 func (a *actx) objectURI(v value) (string, bool) {
 	text := strings.TrimSpace(v.text)
-	u, err := parseObjectURI(text)
+	u, err := parseObjectURI(text, v.show)
 	if err != nil {
 		a.d.fail(v, "%s: %v", v.quote(), err)
 		a.uriFailed = true
 		return "", false
+	}
+	if a.ds.bad {
+		return text, true
 	}
 	if !a.ds.set {
 		a.ds = dsState{ds: u.dataspace, set: true, from: "the URI at line " + strconv.Itoa(v.node.Line), expanded: v.expanded}
@@ -554,13 +585,8 @@ func (a *actx) uris(m *mapping, key string, required bool) []string {
 			return nil
 		}
 	}
-	vs, ok = a.d.list(m, key)
+	vs, ok = a.d.list(m, key, true)
 	if !ok {
-		return nil
-	}
-	if len(vs) == 0 {
-		e, _ := m.get(key)
-		a.d.errorf(e.key, joinPath(m.path, key), "the list is empty")
 		return nil
 	}
 	seen := map[string]bool{}
@@ -581,14 +607,14 @@ func (a *actx) uris(m *mapping, key string, required bool) []string {
 }
 
 func (a *actx) types(m *mapping, key string) []string {
-	vs, ok := a.d.list(m, key)
+	vs, ok := a.d.list(m, key, false)
 	if !ok {
 		return nil
 	}
 	var out []string
 	for _, v := range vs {
 		text := strings.TrimSpace(v.text)
-		if err := checkQualifiedType(text); err != nil {
+		if err := checkQualifiedType(text, v.show); err != nil {
 			a.d.fail(v, "%s: %v", v.quote(), err)
 			continue
 		}
@@ -630,7 +656,7 @@ func (a *actx) createDataspace(n *yaml.Node) {
 
 // strings returns a list of non-empty strings.
 func (a *actx) strings(m *mapping, key string) []string {
-	vs, ok := a.d.list(m, key)
+	vs, ok := a.d.list(m, key, false)
 	if !ok {
 		return nil
 	}
@@ -663,20 +689,16 @@ func (a *actx) putObjects(n *yaml.Node) {
 	if _, ok := a.d.required(m, "files", ` (glob patterns such as "data/*.xml")`); !ok {
 		return
 	}
-	vs, ok := a.d.list(m, "files")
+	vs, ok := a.d.list(m, "files", true)
 	if !ok {
 		return
 	}
-	if len(vs) == 0 {
-		e, _ := m.get("files")
-		a.d.errorf(e.key, joinPath(m.path, "files"), "the list is empty")
-	}
-	for i, v := range vs {
+	for _, v := range vs {
 		if err := checkGlob(v.text); err != nil {
 			a.d.fail(v, "%s: %v", v.quote(), err)
 			continue
 		}
-		if f, ok := a.d.filePath(v, a.t.refs, indexPath("put_objects.files", i)); ok {
+		if f, ok := a.d.filePath(v, a.t.refs, indexPath("put_objects.files", len(p.Files))); ok {
 			p.Files = append(p.Files, f)
 		}
 	}
@@ -754,6 +776,9 @@ func (a *actx) uploadArray(n *yaml.Node) {
 	}
 	u.Format = a.format(m, u.File)
 	u.URI, u.Path = a.arrayID(m)
+	if u.File == "" && !m.has("format") {
+		return // the format is unknown: do not guess which keys are missing
+	}
 	if u.Format == FormatNpy {
 		for _, k := range []string{"dtype", "shape", "byte_order"} {
 			if e, ok := m.entries[k]; ok {
@@ -937,7 +962,7 @@ func (a *actx) endpoint(m *mapping, key string) (Endpoint, bool) {
 			ep.Dataspace, dsSet = v.text, true
 		}
 	}
-	if !dsSet {
+	if !dsSet && !a.ds.bad {
 		at := a.key
 		if present {
 			at = e.key

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -83,6 +84,17 @@ func (l *errorList) add(fe *FieldError) {
 		return
 	}
 	l.errs = append(l.errs, fe)
+}
+
+// sort orders the errors by position, keeping the order of discovery for ties.
+func (l *errorList) sort() {
+	sort.SliceStable(l.errs, func(a, b int) bool {
+		x, y := l.errs[a], l.errs[b]
+		if x.Line != y.Line {
+			return x.Line < y.Line
+		}
+		return x.Column < y.Column
+	})
 }
 
 func (l *errorList) err() error {

@@ -48,6 +48,8 @@ func (d *decoder) checkScope(tasks []*Task, group *Task) {
 					d.fail(v, "task %s is inside transaction %s: depend on the transaction task instead", v.quote(), quoteShort(other.InTransaction))
 				case other != nil:
 					d.fail(v, "task %s is not in this transaction: a task in a transaction depends only on tasks of the same transaction; put the dependency on the transaction task %s", v.quote(), quoteShort(group.Name))
+				case strings.Contains(name, "${"):
+					d.fail(v, "unknown task %s: task names are taken literally, ${...} is not expanded in depends_on", v.quote())
 				default:
 					d.fail(v, "unknown task %s%s", v.quote(), didYouMean(name, names))
 				}

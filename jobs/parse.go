@@ -33,7 +33,7 @@ type ParseOptions struct {
 }
 
 // maxNodes bounds the YAML values walked, aliases counted each time they are used.
-const maxNodes = 2_000_000
+const maxNodes = 500_000
 
 // ParseFile reads and parses the job file at path; see Parse. Relative paths in
 // the job are resolved against the file's directory, which is recorded as
@@ -92,6 +92,11 @@ func Parse(r io.Reader, opts *ParseOptions) (*Job, error) {
 			Msg: fmt.Sprintf("job file is larger than %d MiB", MaxJobSize>>20)}}}
 	}
 	root, ferr := decodeYAML(data, o.Name)
+	if ferr != nil && ferr.Line > 0 && strings.Contains(ferr.Msg, "cannot start any token") {
+		if lines := bytes.Split(data, []byte("\n")); ferr.Line <= len(lines) && bytes.Contains(lines[ferr.Line-1], []byte("\t")) {
+			ferr.Msg += " (a tab: YAML indents with spaces only)"
+		}
+	}
 	if ferr != nil {
 		return nil, &ValidationError{Errors: []*FieldError{ferr}}
 	}
@@ -103,6 +108,14 @@ func Parse(r io.Reader, opts *ParseOptions) (*Job, error) {
 		budget:   maxNodes,
 	}
 	job := d.decodeJob(root)
+	d.errs.sort()
+	if d.fatal != nil {
+		d.errs.errs = append([]*FieldError{d.fatal}, d.errs.errs...)
+		if len(d.errs.errs) > MaxErrors {
+			d.errs.omitted += len(d.errs.errs) - MaxErrors
+			d.errs.errs = d.errs.errs[:MaxErrors]
+		}
+	}
 	if err := d.errs.err(); err != nil {
 		return nil, err
 	}
@@ -163,6 +176,7 @@ type decoder struct {
 	errs     errorList
 	budget   int
 	overrun  bool
+	fatal    *FieldError // a limit was hit: listed first, whatever else was found
 
 	job      *Job
 	defaults taskDefaults
@@ -184,6 +198,7 @@ type taskDefaults struct {
 	server       string
 	dataspace    string
 	dsExpanded   bool
+	dsBad        bool // set to an invalid value, already reported
 	retries      int
 	retriesSet   bool
 	timeout      value
@@ -204,6 +219,14 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.errs.add(&FieldError{File: p.File, Line: p.Line, Column: p.Column, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// fatalf records the problem that stopped the walk.
+func (d *decoder) fatalf(n *yaml.Node, path, format string, args ...any) {
+	if d.fatal == nil {
+		p := d.pos(n)
+		d.fatal = &FieldError{File: p.File, Line: p.Line, Column: p.Column, Path: path, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
 // node follows aliases and charges the walk budget. It returns nil once the
 // budget is spent (the problem is reported once).
 func (d *decoder) node(n *yaml.Node) *yaml.Node {
@@ -219,7 +242,7 @@ func (d *decoder) node(n *yaml.Node) *yaml.Node {
 	d.budget--
 	if d.budget < 0 {
 		d.overrun = true
-		d.errorf(n, "", "the job is too large: more than %d YAML values (aliases counted each time they are used)", maxNodes)
+		d.fatalf(n, "", "the job is too large: more than %d YAML values (aliases counted each time they are used)", maxNodes)
 		return nil
 	}
 	return n
@@ -278,6 +301,7 @@ func (d *decoder) mapping(n, at *yaml.Node, path string, known []string) *mappin
 		d.errorf(n, path, "expected a mapping of keys (%s), got %s", strings.Join(known, ", "), kindName(n))
 		return nil
 	}
+	var merges []entry
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := d.node(n.Content[i])
 		if k == nil {
@@ -288,9 +312,12 @@ func (d *decoder) mapping(n, at *yaml.Node, path string, known []string) *mappin
 			continue
 		}
 		name := k.Value
-		if name == "<<" {
-			d.errorf(k, path, "merge keys (<<) are not supported: use the defaults section or repeat the keys")
+		if name == "<<" && k.Tag == "!!merge" {
+			merges = append(merges, entry{key: k, val: n.Content[i+1]})
 			continue
+		}
+		if strings.HasPrefix(name, "x-") && contains(known, extensionKeys) {
+			continue // an extension key: free for the user's anchors, never read
 		}
 		if !contains(known, name) {
 			d.errorf(k, joinPath(path, name), "unknown key %s%s", quoteShort(name), didYouMean(name, known))
@@ -302,7 +329,75 @@ func (d *decoder) mapping(n, at *yaml.Node, path string, known []string) *mappin
 		}
 		m.entries[name] = entry{key: k, val: d.node(n.Content[i+1])}
 	}
+	for _, e := range merges {
+		d.merge(m, e.key, e.val, known, 0)
+	}
 	return m
+}
+
+// extensionKeys in a known-key list allows keys starting with "x-", which are
+// ignored; the root mapping allows them so users can keep YAML anchors there.
+const extensionKeys = "x-*"
+
+// merge applies a YAML merge key ("<<: *anchor" or "<<: [*a, *b]"): keys of the
+// merged mappings that m does not set itself are added, earlier sources first.
+func (d *decoder) merge(m *mapping, at, n *yaml.Node, known []string, depth int) {
+	n = d.node(n)
+	if n == nil {
+		return
+	}
+	if depth > 8 {
+		d.errorf(at, m.path, "merge keys (<<) nested too deeply")
+		return
+	}
+	var sources []*yaml.Node
+	switch n.Kind {
+	case yaml.MappingNode:
+		sources = []*yaml.Node{n}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if c = d.node(c); c == nil {
+				return
+			}
+			sources = append(sources, c)
+		}
+	}
+	for _, src := range sources {
+		if src.Kind != yaml.MappingNode {
+			d.errorf(at, m.path, "a merge key (<<) takes a mapping or a list of mappings, got %s", kindName(src))
+			return
+		}
+		var nested []entry
+		for i := 0; i+1 < len(src.Content); i += 2 {
+			k := d.node(src.Content[i])
+			if k == nil {
+				return
+			}
+			if k.Kind != yaml.ScalarNode {
+				d.errorf(k, m.path, "expected a key name, got %s", kindName(k))
+				continue
+			}
+			name := k.Value
+			if name == "<<" && k.Tag == "!!merge" {
+				nested = append(nested, entry{key: k, val: src.Content[i+1]})
+				continue
+			}
+			if _, set := m.entries[name]; set {
+				continue
+			}
+			if !contains(known, name) {
+				d.errorf(k, joinPath(m.path, name), "unknown key %s%s, merged in by the << at line %d", quoteShort(name), didYouMean(name, known), at.Line)
+				continue
+			}
+			m.entries[name] = entry{key: k, val: d.node(src.Content[i+1])}
+		}
+		for _, e := range nested {
+			d.merge(m, e.key, e.val, known, depth+1)
+		}
+	}
+	if len(sources) == 0 {
+		d.errorf(at, m.path, "a merge key (<<) takes a mapping or a list of mappings, got %s", kindName(n))
+	}
 }
 
 func contains(list []string, s string) bool {
@@ -373,7 +468,7 @@ func (v value) quote() string {
 // came from the environment.
 func (v value) show(s string) string {
 	if v.expanded {
-		return "(from the environment)"
+		return "<from the environment>"
 	}
 	return quoteShort(s)
 }
@@ -468,8 +563,9 @@ func (d *decoder) enum(m *mapping, key string, allowed []string) (string, bool) 
 }
 
 // list returns the scalars at key: a YAML list, or a single value standing for a
-// one-element list.
-func (d *decoder) list(m *mapping, key string) ([]value, bool) {
+// one-element list. Bad entries are reported and left out; ok is false only when
+// the key is absent or not a list. With nonEmpty, an empty list is reported.
+func (d *decoder) list(m *mapping, key string, nonEmpty bool) ([]value, bool) {
 	e, ok := m.get(key)
 	if !ok {
 		return nil, false
@@ -486,27 +582,25 @@ func (d *decoder) list(m *mapping, key string) ([]value, bool) {
 		d.errorf(e.val, path, "expected a list, got %s", kindName(e.val))
 		return nil, false
 	}
+	if nonEmpty && len(e.val.Content) == 0 {
+		d.errorf(e.val, path, "the list is empty")
+	}
 	out := make([]value, 0, len(e.val.Content))
-	good := true
 	for i, c := range e.val.Content {
 		c = d.node(c)
 		if c == nil {
-			return nil, false
+			return out, true
 		}
 		p := indexPath(path, i)
 		if isNull(c) {
 			d.errorf(c, p, "empty list entry")
-			good = false
 			continue
 		}
-		v, ok := d.scalar(c, p)
-		if !ok {
-			good = false
-			continue
+		if v, ok := d.scalar(c, p); ok {
+			out = append(out, v)
 		}
-		out = append(out, v)
 	}
-	return out, good
+	return out, true
 }
 
 // path resolves a file path from the job against its directory.

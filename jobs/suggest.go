@@ -19,7 +19,7 @@ func suggest(word string, candidates []string) string {
 	limit := 1 + utf8.RuneCountInString(w)/4
 	best, bestD := "", limit+1
 	for _, c := range candidates {
-		if len(c) > maxSuggestLen || c == word {
+		if len(c) > maxSuggestLen || c == word || strings.Contains(c, "*") {
 			continue
 		}
 		d := editDistance(w, strings.ToLower(c))

@@ -33,10 +33,14 @@ var sizeUnits = []struct {
 	{"b", 1},
 }
 
+// shower quotes a part of a value for a message; for a value expanded from the
+// environment it returns a placeholder instead.
+type shower func(string) string
+
 // parseSize reads a byte size: an integer with an optional unit B, KB, MB, GB,
 // TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), case-insensitive,
 // optionally separated by a space.
-func parseSize(s string) (int64, error) {
+func parseSize(s string, show shower) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := 0
 	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
@@ -62,7 +66,7 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	if mult < 0 {
-		return 0, fmt.Errorf("unknown size unit %s (use B, KB, MB, GB, KiB, MiB or GiB)", quoteShort(t[i:]))
+		return 0, fmt.Errorf("unknown size unit %s (use B, KB, MB, GB, KiB, MiB or GiB)", show(strings.TrimSpace(t[i:])))
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n > math.MaxInt64/mult {
@@ -164,7 +168,7 @@ var (
 
 // checkQualifiedType validates a data object type filter such as
 // resqml20.obj_Grid2dRepresentation or resqml20.* (ETP 1.2 section 6.6).
-func checkQualifiedType(s string) error {
+func checkQualifiedType(s string, show shower) error {
 	if qualifiedTypeRE.MatchString(s) {
 		return nil
 	}
@@ -178,7 +182,7 @@ func checkQualifiedType(s string) error {
 		return errors.New("expected a two-digit version after the domain, e.g. resqml20 or eml23")
 	}
 	if d != "" && d != dom {
-		return fmt.Errorf("unknown domain %s (one of witsml, resqml, prodml, eml)%s", quoteShort(d), didYouMean(d, []string{"witsml", "resqml", "prodml", "eml"}))
+		return fmt.Errorf("unknown domain %s (one of witsml, resqml, prodml, eml)%s", show(d), didYouMean(d, []string{"witsml", "resqml", "prodml", "eml"}))
 	}
 	return errors.New("expected a qualified type <domain><version>.<type>, e.g. resqml20.obj_Grid2dRepresentation or resqml20.*")
 }
@@ -193,7 +197,7 @@ type objectURI struct {
 
 // parseObjectURI parses eml:///[dataspace('<path>')/]<qualified-type>(<uuid>) or
 // ...(uuid=<uuid>,version='<version>').
-func parseObjectURI(s string) (objectURI, error) {
+func parseObjectURI(s string, show shower) (objectURI, error) {
 	var u objectURI
 	const scheme = "eml:///"
 	if !strings.HasPrefix(s, scheme) {
@@ -234,8 +238,8 @@ func parseObjectURI(s string) (objectURI, error) {
 		return u, errors.New("expected <qualified-type>(<uuid>) after the dataspace, e.g. resqml20.obj_Grid2dRepresentation(<uuid>)")
 	}
 	u.qtype = rest[:open]
-	if err := checkQualifiedType(u.qtype); err != nil {
-		return u, fmt.Errorf("type %s: %w", quoteShort(u.qtype), err)
+	if err := checkQualifiedType(u.qtype, show); err != nil {
+		return u, fmt.Errorf("type %s: %w", show(u.qtype), err)
 	}
 	if strings.HasSuffix(u.qtype, "*") {
 		return u, errors.New("a data object URI names one type, not a wildcard")
@@ -253,13 +257,13 @@ func parseObjectURI(s string) (objectURI, error) {
 		id, u.version = idPart, v
 	}
 	if !uuidRE.MatchString(id) {
-		return u, fmt.Errorf("%s is not a UUID (8-4-4-4-12 hexadecimal digits)", quoteShort(id))
+		return u, fmt.Errorf("%s is not a UUID (8-4-4-4-12 hexadecimal digits)", show(id))
 	}
 	u.uuid = id
 	return u, nil
 }
 
-// unquoteETP reads a '...' string in which ” stands for one quote. It returns the
+// unquoteETP reads a quoted ETP string, in which a doubled quote stands for one. It returns the
 // text, the bytes consumed including both quotes, and whether it was terminated.
 func unquoteETP(s string) (string, int, bool) {
 	var b strings.Builder
