@@ -177,7 +177,11 @@ func open(path string, opts *OpenOptions) (*Reader, error) {
 		}
 	case FormatRaw:
 		if !o.DType.Valid() {
-			return nil, fmt.Errorf("raw file needs an element type (OpenOptions.DType), got %v", o.DType)
+			hint := ""
+			if o.Format == "" {
+				hint = " (the name does not end in .npy, so it is read as raw; set OpenOptions.Format for an npy file)"
+			}
+			return nil, fmt.Errorf("raw file needs an element type (OpenOptions.DType), got %v%s", o.DType, hint)
 		}
 		if o.Shape == nil {
 			return nil, errors.New("raw file needs a shape (OpenOptions.Shape)")
@@ -238,6 +242,9 @@ func readNPYHeader(f io.ReaderAt, fileSize int64) (npyHeader, error) {
 func readPrefix(f io.ReaderAt, n int64) ([]byte, error) {
 	buf := make([]byte, n)
 	if got, err := f.ReadAt(buf, 0); got < len(buf) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = errorf(ErrInvalid, "file shrank while its header was read")
+		}
 		return nil, err
 	}
 	return buf, nil
@@ -305,13 +312,13 @@ func (r *Reader) readBlock(starts, counts []int64, dst []byte) error {
 	if int64(len(dst)) != n*size {
 		return errorf(ErrBlock, "block counts %v of %v needs a %d-byte buffer, got %d", counts, r.info.DType, n*size, len(dst))
 	}
-	if n == 0 {
-		return nil
-	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.f == nil {
 		return errClosed
+	}
+	if n == 0 {
+		return nil
 	}
 	p := planRuns(r.info.Shape, counts)
 	runBytes := p.runElems * size

@@ -53,6 +53,8 @@ func TestOpenErrors(t *testing.T) {
 			wantErr: []string{"needs 0 data bytes after the 20-byte header, but the file has only 10 bytes"}, kind: ErrInvalid},
 		{name: "raw without dtype", file: "r.bin", data: make([]byte, 8), opts: &OpenOptions{Shape: []int64{1}},
 			wantErr: []string{"raw file needs an element type (OpenOptions.DType)"}},
+		{name: "npy content under another name", file: "r.dat", data: f8("(3,)", 24),
+			wantErr: []string{"raw file needs an element type (OpenOptions.DType), got DType(0) (the name does not end in .npy, so it is read as raw; set OpenOptions.Format for an npy file)"}},
 		{name: "raw without shape", file: "r.bin", data: make([]byte, 8), opts: &OpenOptions{DType: Float64},
 			wantErr: []string{"raw file needs a shape (OpenOptions.Shape)"}},
 		{name: "raw negative dim", file: "r.bin", data: make([]byte, 8), opts: &OpenOptions{DType: Float64, Shape: []int64{-1}},

@@ -124,12 +124,13 @@ func create(path string, info Info, opts *CreateOptions) (*Writer, error) {
 	if size > math.MaxInt64-out.DataOffset {
 		return nil, fmt.Errorf("data of %d bytes is too large", size)
 	}
-	if o.NoOverwrite {
-		if _, err := os.Lstat(path); err == nil {
-			return nil, fmt.Errorf("destination exists: %w", fs.ErrExist)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
+	switch st, err := os.Lstat(path); {
+	case err == nil && st.IsDir():
+		return nil, errors.New("destination is a directory")
+	case err == nil && o.NoOverwrite:
+		return nil, fmt.Errorf("destination exists: %w", fs.ErrExist)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, err
 	}
 
 	dir, base := filepath.Split(path)

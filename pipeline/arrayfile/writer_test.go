@@ -289,6 +289,7 @@ func TestCreateErrors(t *testing.T) {
 		{name: "npy version 3", path: "a.npy", info: Info{DType: Float64, Shape: []int64{1}, NPYVersion: 3}, wantErr: "version 3 cannot be written"},
 		{name: "raw version", path: "a.raw", info: Info{DType: Float64, Shape: []int64{1}, NPYVersion: 1}, wantErr: "NPYVersion=1 given for a raw file"},
 		{name: "bad format", path: "a.npy", info: Info{Format: "hdf5", DType: Float64, Shape: []int64{1}}, wantErr: `unknown format "hdf5"`},
+		{name: "destination is a directory", path: ".", info: Info{DType: Float64, Shape: []int64{1}}, wantErr: "destination is a directory"},
 		{name: "missing dir", path: "nope/a.npy", info: Info{DType: Float64, Shape: []int64{1}}, wantErr: "no such file or directory"},
 	}
 	for _, tt := range tests {
