@@ -1,0 +1,373 @@
+package transfer
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/etp-transfer/etp-transfer/chunking"
+	"github.com/etp-transfer/etp-transfer/etp"
+	"github.com/etp-transfer/etp-transfer/pipeline/arrayfile"
+)
+
+// ElementType is how one local element type travels over ETP: the AnyArray
+// branch that carries the values (transport) and the logical array type that
+// says what they are (ETP 1.2 section 13.2.2.1, BRIEF 5.3).
+//
+// The mapping, for every element type this package moves:
+//
+//	local    transport       logical
+//	bool     arrayOfBoolean  arrayOfBoolean
+//	int8     arrayOfInt      arrayOfInt8
+//	uint8    arrayOfInt      arrayOfUInt8
+//	int16    arrayOfInt      arrayOfInt16LE
+//	uint16   arrayOfInt      arrayOfUInt16LE
+//	int32    arrayOfInt      arrayOfInt32LE
+//	uint32   arrayOfLong     arrayOfUInt32LE  (does not fit an Avro int)
+//	int64    arrayOfLong     arrayOfInt64LE
+//	uint64   arrayOfLong     arrayOfUInt64LE  (values over MaxInt64 are refused)
+//	float32  arrayOfFloat    arrayOfFloat32LE
+//	float64  arrayOfDouble   arrayOfDouble64LE
+//
+// Every value is carried exactly; a value that cannot be (a uint64 above
+// math.MaxInt64, or a downloaded value outside the destination type's range)
+// is an error naming the element, never a silent change.
+type ElementType struct {
+	DType     arrayfile.DType
+	Transport etp.AnyArrayType
+	Logical   etp.AnyLogicalArrayType
+}
+
+var elementTypes = map[arrayfile.DType]ElementType{
+	arrayfile.Bool:    {arrayfile.Bool, etp.AnyArrayBoolean, etp.LogicalArrayBoolean},
+	arrayfile.Int8:    {arrayfile.Int8, etp.AnyArrayInt, etp.LogicalArrayInt8},
+	arrayfile.Uint8:   {arrayfile.Uint8, etp.AnyArrayInt, etp.LogicalArrayUInt8},
+	arrayfile.Int16:   {arrayfile.Int16, etp.AnyArrayInt, etp.LogicalArrayInt16LE},
+	arrayfile.Uint16:  {arrayfile.Uint16, etp.AnyArrayInt, etp.LogicalArrayUInt16LE},
+	arrayfile.Int32:   {arrayfile.Int32, etp.AnyArrayInt, etp.LogicalArrayInt32LE},
+	arrayfile.Uint32:  {arrayfile.Uint32, etp.AnyArrayLong, etp.LogicalArrayUInt32LE},
+	arrayfile.Int64:   {arrayfile.Int64, etp.AnyArrayLong, etp.LogicalArrayInt64LE},
+	arrayfile.Uint64:  {arrayfile.Uint64, etp.AnyArrayLong, etp.LogicalArrayUInt64LE},
+	arrayfile.Float32: {arrayfile.Float32, etp.AnyArrayFloat, etp.LogicalArrayFloat32LE},
+	arrayfile.Float64: {arrayfile.Float64, etp.AnyArrayDouble, etp.LogicalArrayDouble64LE},
+}
+
+// ElementTypeOf returns the ETP mapping of a local element type.
+func ElementTypeOf(d arrayfile.DType) (ElementType, error) {
+	et, ok := elementTypes[d]
+	if !ok {
+		return ElementType{}, fmt.Errorf("element type %v cannot be moved over ETP", d)
+	}
+	return et, nil
+}
+
+// ElementTypeFromMetadata chooses the local element type for an array the
+// store describes with transport and logical. The logical type wins when it
+// is consistent with the transport; otherwise (open-etp-server reports
+// logical type 0 for everything) the transport alone decides: boolean ->
+// bool, int -> int32, long -> int64, float -> float32, double -> float64,
+// bytes -> uint8 (int8 when the logical type says so).
+func ElementTypeFromMetadata(transport etp.AnyArrayType, logical etp.AnyLogicalArrayType) (ElementType, error) {
+	for _, et := range elementTypes {
+		if et.Transport == transport && sameLogical(et.Logical, logical) {
+			return et, nil
+		}
+	}
+	// int8..uint32 may also travel as arrayOfLong, any integer as bytes.
+	if d, ok := logicalDType(logical); ok && transport == etp.AnyArrayLong && d != arrayfile.Bool && isInteger(d) {
+		return ElementType{DType: d, Transport: transport, Logical: logical}, nil
+	}
+	var d arrayfile.DType
+	switch transport {
+	case etp.AnyArrayBoolean:
+		d = arrayfile.Bool
+	case etp.AnyArrayInt:
+		d = arrayfile.Int32
+	case etp.AnyArrayLong:
+		d = arrayfile.Int64
+	case etp.AnyArrayFloat:
+		d = arrayfile.Float32
+	case etp.AnyArrayDouble:
+		d = arrayfile.Float64
+	case etp.AnyArrayBytes:
+		// Logical boolean (0) is what open-etp-server reports for every
+		// array, so only int8 is taken from it; anything else is uint8.
+		if logical == etp.LogicalArrayInt8 {
+			return ElementType{DType: arrayfile.Int8, Transport: transport, Logical: logical}, nil
+		}
+		return ElementType{DType: arrayfile.Uint8, Transport: transport, Logical: etp.LogicalArrayUInt8}, nil
+	default:
+		return ElementType{}, fmt.Errorf("arrays of transport type %v are not supported", transport)
+	}
+	return ElementType{DType: d, Transport: transport, Logical: elementTypes[d].Logical}, nil
+}
+
+// sameLogical compares logical types ignoring the LE/BE suffix, which only
+// matters for the bytes transport.
+func sameLogical(a, b etp.AnyLogicalArrayType) bool {
+	da, oka := logicalDType(a)
+	db, okb := logicalDType(b)
+	return oka && okb && da == db
+}
+
+func logicalDType(l etp.AnyLogicalArrayType) (arrayfile.DType, bool) {
+	switch l {
+	case etp.LogicalArrayBoolean:
+		return arrayfile.Bool, true
+	case etp.LogicalArrayInt8:
+		return arrayfile.Int8, true
+	case etp.LogicalArrayUInt8:
+		return arrayfile.Uint8, true
+	case etp.LogicalArrayInt16LE, etp.LogicalArrayInt16BE:
+		return arrayfile.Int16, true
+	case etp.LogicalArrayUInt16LE, etp.LogicalArrayUInt16BE:
+		return arrayfile.Uint16, true
+	case etp.LogicalArrayInt32LE, etp.LogicalArrayInt32BE:
+		return arrayfile.Int32, true
+	case etp.LogicalArrayUInt32LE, etp.LogicalArrayUInt32BE:
+		return arrayfile.Uint32, true
+	case etp.LogicalArrayInt64LE, etp.LogicalArrayInt64BE:
+		return arrayfile.Int64, true
+	case etp.LogicalArrayUInt64LE, etp.LogicalArrayUInt64BE:
+		return arrayfile.Uint64, true
+	case etp.LogicalArrayFloat32LE, etp.LogicalArrayFloat32BE:
+		return arrayfile.Float32, true
+	case etp.LogicalArrayDouble64LE, etp.LogicalArrayDouble64BE:
+		return arrayfile.Float64, true
+	}
+	return 0, false
+}
+
+func isInteger(d arrayfile.DType) bool {
+	switch d {
+	case arrayfile.Int8, arrayfile.Uint8, arrayfile.Int16, arrayfile.Uint16, arrayfile.Int32,
+		arrayfile.Uint32, arrayfile.Int64, arrayfile.Uint64:
+		return true
+	}
+	return false
+}
+
+// chunkElement returns the chunking description of how et's values travel.
+func (et ElementType) chunkElement() chunking.Element {
+	switch et.Transport {
+	case etp.AnyArrayBoolean:
+		return chunking.Element{Branch: chunking.ArrayOfBoolean}
+	case etp.AnyArrayInt:
+		return chunking.Element{Branch: chunking.ArrayOfInt}
+	case etp.AnyArrayLong:
+		return chunking.Element{Branch: chunking.ArrayOfLong}
+	case etp.AnyArrayFloat:
+		return chunking.Element{Branch: chunking.ArrayOfFloat}
+	case etp.AnyArrayDouble:
+		return chunking.Element{Branch: chunking.ArrayOfDouble}
+	default:
+		return chunking.Element{Branch: chunking.Bytes, Width: et.DType.Size()}
+	}
+}
+
+var littleEndianHost = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// encodeBlock fills dst with the values of src, little-endian element bytes of
+// et.DType, in et's transport. It reuses dst's slice capacity. first is the
+// row-major index of src's first element, used in error messages.
+func encodeBlock(et ElementType, src []byte, dst *etp.AnyArray, first int64) error {
+	size := et.DType.Size()
+	n := len(src) / size
+	*dst = etp.AnyArray{Type: et.Transport, Bools: dst.Bools[:0], Ints: dst.Ints[:0], Longs: dst.Longs[:0],
+		Floats: dst.Floats[:0], Doubles: dst.Doubles[:0], Bytes: dst.Bytes[:0]}
+	le := binary.LittleEndian
+	switch et.DType {
+	case arrayfile.Bool:
+		dst.Bools = grow(dst.Bools, n)
+		for i, b := range src {
+			dst.Bools[i] = b != 0
+		}
+	case arrayfile.Int8, arrayfile.Uint8, arrayfile.Int16, arrayfile.Uint16, arrayfile.Int32:
+		if et.Transport == etp.AnyArrayBytes {
+			dst.Bytes = append(dst.Bytes, src...)
+			return nil
+		}
+		dst.Ints = grow(dst.Ints, n)
+		for i := range n {
+			dst.Ints[i] = int32(readInt(et.DType, src[i*size:]))
+		}
+	case arrayfile.Uint32, arrayfile.Int64, arrayfile.Uint64:
+		dst.Longs = grow(dst.Longs, n)
+		for i := range n {
+			v := le.Uint64(pad8(src[i*size:], size))
+			switch et.DType {
+			case arrayfile.Uint32:
+				dst.Longs[i] = int64(uint32(v))
+			case arrayfile.Uint64:
+				if v > math.MaxInt64 {
+					return fmt.Errorf("element %d: uint64 value %d does not fit an ETP long (max %d)", first+int64(i), v, int64(math.MaxInt64))
+				}
+				dst.Longs[i] = int64(v)
+			default:
+				dst.Longs[i] = int64(v)
+			}
+		}
+	case arrayfile.Float32:
+		dst.Floats = grow(dst.Floats, n)
+		if littleEndianHost {
+			copy(bytesOf(dst.Floats), src)
+		} else {
+			for i := range n {
+				dst.Floats[i] = math.Float32frombits(le.Uint32(src[i*4:]))
+			}
+		}
+	case arrayfile.Float64:
+		dst.Doubles = grow(dst.Doubles, n)
+		if littleEndianHost {
+			copy(bytesOf(dst.Doubles), src)
+		} else {
+			for i := range n {
+				dst.Doubles[i] = math.Float64frombits(le.Uint64(src[i*8:]))
+			}
+		}
+	default:
+		return fmt.Errorf("element type %v cannot be moved over ETP", et.DType)
+	}
+	return nil
+}
+
+// decodeBlock writes the values of a into dst as little-endian element bytes
+// of et.DType. len(dst) must be n*size where n is the number of values the
+// block holds; a different count, a wrong transport or a value out of the
+// destination's range is an error. first is the row-major index of the
+// block's first element, for messages.
+func decodeBlock(et ElementType, a *etp.AnyArray, dst []byte, first int64) error {
+	size := et.DType.Size()
+	n := len(dst) / size
+	if a.Type != et.Transport {
+		return fmt.Errorf("store sent %v values for an array of %v", a.Type, et.Transport)
+	}
+	if got := a.Len(); et.Transport == etp.AnyArrayBytes && got != len(dst) || et.Transport != etp.AnyArrayBytes && got != n {
+		return fmt.Errorf("store sent %d values for a block of %d elements", got, n)
+	}
+	le := binary.LittleEndian
+	switch a.Type {
+	case etp.AnyArrayBoolean:
+		for i, v := range a.Bools {
+			dst[i] = 0
+			if v {
+				dst[i] = 1
+			}
+		}
+	case etp.AnyArrayBytes:
+		copy(dst, a.Bytes)
+	case etp.AnyArrayInt, etp.AnyArrayLong:
+		for i := range n {
+			var v int64
+			if a.Type == etp.AnyArrayInt {
+				v = int64(a.Ints[i])
+			} else {
+				v = a.Longs[i]
+			}
+			if err := checkRange(et.DType, v); err != nil {
+				return fmt.Errorf("element %d: %w", first+int64(i), err)
+			}
+			writeInt(dst[i*size:], size, uint64(v))
+		}
+	case etp.AnyArrayFloat:
+		if littleEndianHost {
+			copy(dst, bytesOf(a.Floats))
+		} else {
+			for i, v := range a.Floats {
+				le.PutUint32(dst[i*4:], math.Float32bits(v))
+			}
+		}
+	case etp.AnyArrayDouble:
+		if littleEndianHost {
+			copy(dst, bytesOf(a.Doubles))
+		} else {
+			for i, v := range a.Doubles {
+				le.PutUint64(dst[i*8:], math.Float64bits(v))
+			}
+		}
+	default:
+		return fmt.Errorf("arrays of transport type %v are not supported", a.Type)
+	}
+	return nil
+}
+
+// checkRange reports whether v fits the integer type d.
+func checkRange(d arrayfile.DType, v int64) error {
+	var lo, hi int64
+	switch d {
+	case arrayfile.Int8:
+		lo, hi = math.MinInt8, math.MaxInt8
+	case arrayfile.Uint8:
+		lo, hi = 0, math.MaxUint8
+	case arrayfile.Int16:
+		lo, hi = math.MinInt16, math.MaxInt16
+	case arrayfile.Uint16:
+		lo, hi = 0, math.MaxUint16
+	case arrayfile.Int32:
+		lo, hi = math.MinInt32, math.MaxInt32
+	case arrayfile.Uint32:
+		lo, hi = 0, math.MaxUint32
+	case arrayfile.Uint64:
+		lo, hi = 0, math.MaxInt64
+	case arrayfile.Int64:
+		return nil
+	default:
+		return fmt.Errorf("integer values cannot be stored as %v", d)
+	}
+	if v < lo || v > hi {
+		return fmt.Errorf("value %d does not fit %v", v, d)
+	}
+	return nil
+}
+
+// readInt reads one little-endian signed or unsigned integer of type d.
+func readInt(d arrayfile.DType, b []byte) int64 {
+	le := binary.LittleEndian
+	switch d {
+	case arrayfile.Int8:
+		return int64(int8(b[0]))
+	case arrayfile.Uint8:
+		return int64(b[0])
+	case arrayfile.Int16:
+		return int64(int16(le.Uint16(b)))
+	case arrayfile.Uint16:
+		return int64(le.Uint16(b))
+	case arrayfile.Int32:
+		return int64(int32(le.Uint32(b)))
+	}
+	return 0
+}
+
+// writeInt writes the low size bytes of v little-endian.
+func writeInt(b []byte, size int, v uint64) {
+	for i := range size {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+// pad8 returns the size-byte little-endian value at b widened to 8 bytes.
+func pad8(b []byte, size int) []byte {
+	if size == 8 {
+		return b[:8]
+	}
+	var p [8]byte
+	copy(p[:], b[:size])
+	return p[:]
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// bytesOf views the memory of a numeric slice as bytes. The slice is aligned
+// for its element type, so the view is valid under checkptr.
+func bytesOf[T float32 | float64](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
+}
