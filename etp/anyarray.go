@@ -171,7 +171,7 @@ func (a *AnyArray) decodeAvro(d *decoder) {
 	case AnyArrayDouble:
 		a.Doubles = decFloat64sInto(d, a.Doubles)
 	case AnyArrayString:
-		a.Strings = decArray(d, a.Strings, 1, func(d *decoder, v *string) { *v = d.str() })
+		a.Strings = decStringsInto(d, a.Strings)
 	case AnyArrayBytes:
 		a.Bytes = d.bytesInto(a.Bytes)
 	}

@@ -177,17 +177,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// encMap writes m as one block with entries sorted by key.
+// encMap writes m as one block with entries sorted by key. The value is
+// copied into one variable reused for every entry, so the callback's pointer
+// costs one allocation per map, not per entry.
 func encMap[V any](e *encoder, m map[string]V, f func(*encoder, *V)) {
 	e.blockStart(len(m))
+	var v V
 	if len(m) == 1 {
-		for k, v := range m {
+		for k, x := range m {
 			e.str(k)
+			v = x
 			f(e, &v)
 		}
 	} else if len(m) > 1 {
 		for _, k := range sortedKeys(m) {
-			v := m[k]
+			v = m[k]
 			e.str(k)
 			f(e, &v)
 		}
@@ -197,7 +201,9 @@ func encMap[V any](e *encoder, m map[string]V, f func(*encoder, *V)) {
 
 func sizeMap[V any](m map[string]V, f func(*V) int) int {
 	n := sizeBlockFrame(len(m))
-	for k, v := range m {
+	var v V
+	for k, x := range m {
+		v = x
 		n += sizeString(k) + f(&v)
 	}
 	return n
@@ -507,18 +513,35 @@ func decArray[T any](d *decoder, s []T, minItem int, f func(*decoder, *T)) []T {
 		}
 		start := d.off
 		s = slices.Grow(s, n)
+		var zero T
 		for i := 0; i < n && d.err == nil; i++ {
-			var v T
-			f(d, &v)
-			s = append(s, v)
+			s = append(s, zero)
+			f(d, &s[len(s)-1]) // decode in place: no per-item allocation
 		}
 		d.blockDone(start, size)
 	}
 	return s // nil when nothing was decoded into a nil slice
 }
 
-func decStrings(d *decoder) []string {
-	return decArray(d, nil, 1, func(d *decoder, v *string) { *v = d.str() })
+func decStrings(d *decoder) []string { return decStringsInto(d, nil) }
+
+// decStringsInto decodes an array of strings appending to dst[:0]. It is
+// written without callbacks so that the decoder does not escape.
+func decStringsInto(d *decoder, dst []string) []string {
+	dst = dst[:0]
+	for d.err == nil {
+		n, size := d.blockHeader(1)
+		if n == 0 {
+			break
+		}
+		start := d.off
+		dst = slices.Grow(dst, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			dst = append(dst, d.str())
+		}
+		d.blockDone(start, size)
+	}
+	return dst
 }
 
 func decLongs(d *decoder) []int64 {
@@ -549,9 +572,10 @@ func decMap[V any](d *decoder, dst map[string]V, minItem int, f func(*decoder, *
 		if m == nil {
 			m = make(map[string]V, min(n, maxMapPrealloc))
 		}
+		var v, zero V // one variable for all entries: the callback's pointer escapes
 		for i := 0; i < n && d.err == nil; i++ {
 			k := d.str()
-			var v V
+			v = zero
 			if reuse != nil {
 				v = reuse[k]
 			}
