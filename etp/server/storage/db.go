@@ -21,9 +21,6 @@ const (
 	metaFile      = "meta.db"
 	arraysDirName = "arrays"
 	arrayExt      = ".arr"
-	// lockTimeout bounds how long Open waits for another process to release
-	// the metadata file before failing with ErrBusy.
-	lockTimeout = 2 * time.Second
 	// maxOpenFiles bounds the cache of open array files; idle handles beyond
 	// it are closed.
 	maxOpenFiles = 128
@@ -61,6 +58,11 @@ type DB struct {
 
 	clock atomic.Int64 // last store time handed out, microseconds
 }
+
+// lockTimeout bounds how long Open waits for another process to release the
+// metadata file before failing with ErrBusy. A variable so that tests can
+// shorten it.
+var lockTimeout = 2 * time.Second
 
 // spaceLock is the write lock of one dataspace: held exclusively by one
 // explicit transaction or shared by auto-committed writes.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 func f64Meta(ds string, n int64) ArrayMeta {
@@ -463,6 +464,8 @@ func TestConcurrentTxUse(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	defer func(d time.Duration) { lockTimeout = d }(lockTimeout)
+	lockTimeout = 50 * time.Millisecond
 	dir := t.TempDir()
 	db, err := Open(dir, nil)
 	if err != nil {
