@@ -482,7 +482,11 @@ func (d *decoder) task(n *yaml.Node, path string, group *Task) *Task {
 		kind, action = k, e
 	}
 	if kind == "" {
-		if m != nil {
+		misspelt := false
+		for _, k := range actionKeys {
+			misspelt = misspelt || m.typos[k]
+		}
+		if !misspelt {
 			d.errorf(n, path, "no action: add exactly one of %s", strings.Join(actionKeys, ", "))
 		}
 		return t

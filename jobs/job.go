@@ -192,6 +192,7 @@ type Task struct {
 	// InTransaction names the enclosing transaction task; empty at top level.
 	InTransaction string
 
+	// The action: exactly one of these is non-nil, the one Kind names.
 	CreateDataspace *CreateDataspace
 	DeleteDataspace *DeleteDataspace
 	PutObjects      *PutObjects

@@ -286,6 +286,22 @@ type mapping struct {
 	at      *yaml.Node // where "missing key" problems are reported
 	path    string
 	entries map[string]entry
+	// typos holds the keys suggested for unknown keys: a missing key that was
+	// probably misspelt is not reported a second time.
+	typos map[string]bool
+}
+
+// typo records the suggestion for an unknown key, returning the message suffix.
+func (m *mapping) typo(name string, known []string) string {
+	s := suggest(name, known)
+	if s == "" {
+		return ""
+	}
+	if m.typos == nil {
+		m.typos = map[string]bool{}
+	}
+	m.typos[s] = true
+	return ` (did you mean "` + s + `"?)`
 }
 
 // mapping decodes n as a mapping whose keys must be in known. A null n is an
@@ -320,7 +336,7 @@ func (d *decoder) mapping(n, at *yaml.Node, path string, known []string) *mappin
 			continue // an extension key: free for the user's anchors, never read
 		}
 		if !contains(known, name) {
-			d.errorf(k, joinPath(path, name), "unknown key %s%s", quoteShort(name), didYouMean(name, known))
+			d.errorf(k, joinPath(path, name), "unknown key %s%s", quoteShort(name), m.typo(name, known))
 			continue
 		}
 		if prev, dup := m.entries[name]; dup {
@@ -386,7 +402,7 @@ func (d *decoder) merge(m *mapping, at, n *yaml.Node, known []string, depth int)
 				continue
 			}
 			if !contains(known, name) {
-				d.errorf(k, joinPath(m.path, name), "unknown key %s%s, merged in by the << at line %d", quoteShort(name), didYouMean(name, known), at.Line)
+				d.errorf(k, joinPath(m.path, name), "unknown key %s%s, merged in by the << at line %d", quoteShort(name), m.typo(name, known), at.Line)
 				continue
 			}
 			m.entries[name] = entry{key: k, val: d.node(src.Content[i+1])}
@@ -438,6 +454,9 @@ func (d *decoder) required(m *mapping, key, hint string) (entry, bool) {
 	e, ok := m.get(key)
 	if ok {
 		return e, true
+	}
+	if m.typos[key] && e.key == nil {
+		return e, false // reported as a misspelt key
 	}
 	if e.key != nil {
 		d.errorf(e.key, joinPath(m.path, key), "has no value%s", hint)
