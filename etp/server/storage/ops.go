@@ -663,23 +663,6 @@ func (db *DB) writeBlock(tx *Tx, k ArrayKey, starts, counts []int64, src []byte)
 	return writeRuns(f, &b, src)
 }
 
-// copyPayload copies size bytes of committed file id into dst (at offset 0).
-func (db *DB) copyPayload(id string, dst *os.File, size int64) error {
-	src, err := os.Open(db.filePath(id))
-	if err != nil {
-		return fmt.Errorf("copy on write: %w", err)
-	}
-	defer src.Close()
-	n, err := io.Copy(dst, io.LimitReader(src, size))
-	if err == nil && n != size {
-		err = fmt.Errorf("array file %s has %d bytes, want %d", id, n, size)
-	}
-	if err != nil {
-		return fmt.Errorf("copy on write: %w", err)
-	}
-	return nil
-}
-
 func readRuns(f *os.File, b *box, dst []byte) error {
 	return b.runs(func(off, boff, n int64) error {
 		if _, err := f.ReadAt(dst[boff:boff+n], off); err != nil {

@@ -18,10 +18,12 @@ import (
 // Writes through a Tx are allowed only in the dataspaces it holds (ErrInvalid
 // otherwise). Data objects and array metadata written in a Tx are buffered in
 // memory until Commit. Arrays created in a Tx go to new files. The first
-// write into an array that existed before the Tx copies its whole payload to
-// a new file (copy-on-write: time and disk space proportional to the array
-// size, once per array per Tx; holes are not preserved), so that readers see
-// the original until Commit. Store times returned inside a Tx are provisional;
+// write into an array that existed before the Tx copies its payload to a new
+// file (copy-on-write), so that readers see the original until Commit. The
+// copy costs time and disk space proportional to the written part of the
+// array (holes of a sparse file stay holes where the file system reports
+// them, else the whole size), once per array per Tx; writing the blocks of a
+// large array in the same Tx that creates it avoids the copy. Store times returned inside a Tx are provisional;
 // Commit sets them to the commit time.
 //
 // Concurrency: a Tx may be used by many goroutines at once. Commit and
