@@ -246,15 +246,41 @@ func putGzipBuffer(b *boundedBuffer) {
 // gzipBounded compresses p into a pooled buffer and reports false when the
 // result would exceed limit bytes. The caller returns the buffer with
 // putGzipBuffer.
+//
+// Large payloads are probed first: if a sample from the end of p (where the
+// array values are) does not shrink by at least sampleMinGain, the whole
+// payload is assumed incompressible (random or smooth float data) and is not
+// compressed, which costs a 64 KiB compression instead of a full one.
 func gzipBounded(p []byte, limit int) (*boundedBuffer, bool) {
 	if limit <= 0 {
 		return nil, false
 	}
-	buf := gzipBuffers.Get().(*boundedBuffer)
-	buf.b, buf.max = buf.b[:0], limit
-	if cap(buf.b) < limit {
-		buf.b = make([]byte, 0, min(limit, len(p)/2+1024))
+	if len(p) >= sampleThreshold {
+		sample := p[len(p)-sampleSize:]
+		buf, ok := gzipInto(sample, sampleSize-sampleSize/sampleMinGain)
+		if !ok {
+			return nil, false
+		}
+		putGzipBuffer(buf)
 	}
+	return gzipInto(p, limit)
+}
+
+// Sampling parameters of gzipBounded: payloads of at least sampleThreshold
+// bytes are compressed only if their last sampleSize bytes compress to less
+// than (1 - 1/sampleMinGain) of their size.
+const (
+	sampleThreshold = 256 << 10
+	sampleSize      = 64 << 10
+	sampleMinGain   = 50 // 2%
+)
+
+func gzipInto(p []byte, limit int) (*boundedBuffer, bool) {
+	buf := gzipBuffers.Get().(*boundedBuffer)
+	if cap(buf.b) < limit {
+		buf.b = make([]byte, 0, limit)
+	}
+	buf.b, buf.max = buf.b[:0], limit
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(buf)
 	_, err := zw.Write(p)

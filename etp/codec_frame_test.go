@@ -117,7 +117,9 @@ func TestCompressionOnlyIfItPays(t *testing.T) {
 		wantComp bool
 	}{
 		{"structured data compresses", MessageHeader{}, sub(zeros), true},
-		{"random doubles stay plain", MessageHeader{}, sub(random), false},
+		{"random doubles stay plain (sampled)", MessageHeader{}, sub(random), false},
+		{"small random doubles stay plain", MessageHeader{}, sub(random[:1000]), false},
+		{"small structured data compresses", MessageHeader{}, sub(zeros[:1000]), true},
 		{"tiny body stays plain", MessageHeader{}, &GetDataspaces{}, false},
 		{"Core never", MessageHeader{}, &RequestSession{ApplicationName: strings.Repeat("a", 4096)}, false},
 		{"ProtocolException never", MessageHeader{Protocol: 9},
