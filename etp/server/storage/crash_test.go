@@ -424,7 +424,10 @@ func crashCompare(db *DB, m *crashModel) error {
 
 // crashVerify reopens the store after a kill, checks it and resolves the
 // step in flight. It returns the number of committed steps.
-func crashVerify(t *testing.T, dir string, torn *int) int {
+// crashStats counts what the kills hit.
+type crashStats struct{ inFlight, applied, torn int }
+
+func crashVerify(t *testing.T, dir string, stats *crashStats) int {
 	t.Helper()
 	journal := filepath.Join(dir, "journal")
 	status, err := readJournal(journal)
@@ -474,7 +477,7 @@ func crashVerify(t *testing.T, dir string, torn *int) int {
 			if err := op.run(db); err != nil {
 				t.Fatal(err)
 			}
-			*torn++
+			stats.torn++
 			res = "C"
 		default:
 			t.Fatalf("step %d in flight (tx=%v commit=%v, %d ops): store matches neither outcome:\n without: %v\n with: %v",
@@ -483,7 +486,9 @@ func crashVerify(t *testing.T, dir string, torn *int) int {
 		if err := appendJournal(journal, fmt.Sprintf("%s %d", res, pending)); err != nil {
 			t.Fatal(err)
 		}
+		stats.inFlight++
 		if res == "C" {
+			stats.applied++
 			m = with
 		}
 	}
@@ -508,9 +513,11 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	dir := t.TempDir()
 	journal := filepath.Join(dir, "journal")
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill timing seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
 	const rounds = 8
-	committed, torn := 0, 0
+	committed, stats := 0, crashStats{}
 	for round := range rounds {
 		before, err := readJournal(journal)
 		if err != nil {
@@ -558,9 +565,10 @@ func TestCrashRecovery(t *testing.T) {
 		if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
 			t.Fatalf("round %d: child was not killed (%v):\n%s", round, err, out.String())
 		}
-		committed = crashVerify(t, dir, &torn)
+		committed = crashVerify(t, dir, &stats)
 	}
-	t.Logf("%d rounds, %d committed steps, %d torn block writes completed", rounds, committed, torn)
+	t.Logf("%d rounds, %d committed steps; kills hit %d steps in flight: %d had taken effect, %d were torn block writes",
+		rounds, committed, stats.inFlight, stats.applied, stats.torn)
 	if committed < 10 {
 		t.Fatalf("only %d committed steps: the crash test exercised too little", committed)
 	}

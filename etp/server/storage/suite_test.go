@@ -32,17 +32,7 @@ var modes = []mode{
 			t.Cleanup(func() { _ = db.Close() })
 			return db
 		},
-		reopen: func(t testing.TB, db *DB) *DB {
-			if err := db.Close(); err != nil {
-				t.Fatalf("Close: %v", err)
-			}
-			ndb, err := Open(db.dir, &db.opts)
-			if err != nil {
-				t.Fatalf("reopen: %v", err)
-			}
-			t.Cleanup(func() { _ = ndb.Close() })
-			return ndb
-		},
+		reopen: reopenDisk,
 	},
 	{
 		name: "disk-nosync",
@@ -56,6 +46,7 @@ var modes = []mode{
 			t.Cleanup(func() { _ = db.Close() })
 			return db
 		},
+		reopen: reopenDisk,
 	},
 	{
 		name: "memory",
@@ -68,6 +59,18 @@ var modes = []mode{
 			return db
 		},
 	},
+}
+
+func reopenDisk(t testing.TB, db *DB) *DB {
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ndb, err := Open(db.dir, &db.opts)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	t.Cleanup(func() { _ = ndb.Close() })
+	return ndb
 }
 
 // forEachMode runs fn as a parallel subtest per mode.

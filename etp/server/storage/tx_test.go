@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -491,4 +493,54 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReopen checks that everything committed survives Close and Open, and
+// that Open removes orphan array files but leaves foreign files alone.
+func TestReopen(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		if m.reopen == nil {
+			t.Skip("mode does not persist")
+		}
+		db := m.open(t, nil)
+		mustPutDS(t, db, "demo")
+		o := testObject("demo", "resqml20.obj_Grid2dRepresentation", 1)
+		info := mustPutObj(t, db, o)
+		k := ArrayKey{URI: o.URI, Path: "/z"}
+		if _, err := db.PutArray(k, ArrayMeta{Dataspace: "demo", Dimensions: []int64{2, 3}, Kind: KindInt16}, filled(12, 5)); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := db.GetDataspace("demo")
+		wantErr(t, err, nil)
+		orphan := filepath.Join(db.arraysDir, newFileID()+arrayExt)
+		foreign := filepath.Join(db.arraysDir, "README")
+		for _, p := range []string{orphan, foreign} {
+			if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db = m.reopen(t, db)
+		got, err := db.GetObject(o.URI)
+		wantErr(t, err, nil)
+		if got.StoreCreated != info.StoreCreated || !bytes.Equal(got.Data, o.Data) {
+			t.Fatalf("object after reopen %+v", got)
+		}
+		if d, err := db.GetDataspace("demo"); err != nil || d.StoreLastWrite != ds.StoreLastWrite {
+			t.Fatalf("dataspace after reopen %+v, %v (before %+v)", d, err, ds)
+		}
+		if got := readAll(t, db, k); !bytes.Equal(got, filled(12, 5)) {
+			t.Fatalf("array after reopen %v", got)
+		}
+		if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("orphan array file survived Open: %v", err)
+		}
+		if _, err := os.Stat(foreign); err != nil {
+			t.Fatalf("foreign file removed by Open: %v", err)
+		}
+		// Store times keep increasing across reopen.
+		d2 := mustPutDS(t, db, "demo")
+		if d2.StoreLastWrite <= ds.StoreLastWrite {
+			t.Fatalf("StoreLastWrite went back after reopen: %d <= %d", d2.StoreLastWrite, ds.StoreLastWrite)
+		}
+	})
 }
