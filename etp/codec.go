@@ -287,7 +287,10 @@ type offsetError struct {
 	err error
 }
 
+// Error prefixes the cause with the offset.
 func (e *offsetError) Error() string { return fmt.Sprintf("at byte %d: %v", e.off, e.err) }
+
+// Unwrap returns the cause.
 func (e *offsetError) Unwrap() error { return e.err }
 
 func (d *decoder) remaining() int { return len(d.b) - d.off }
@@ -512,7 +515,10 @@ func decArray[T any](d *decoder, s []T, minItem int, f func(*decoder, *T)) []T {
 			break
 		}
 		start := d.off
-		s = slices.Grow(s, n)
+		// Preallocate at most maxPrealloc items: the count is only bounded by
+		// the input size, and a Go value may be much larger than its
+		// smallest encoding.
+		s = slices.Grow(s, min(n, maxPrealloc))
 		var zero T
 		for i := 0; i < n && d.err == nil; i++ {
 			s = append(s, zero)
@@ -535,7 +541,7 @@ func decStringsInto(d *decoder, dst []string) []string {
 			break
 		}
 		start := d.off
-		dst = slices.Grow(dst, n)
+		dst = slices.Grow(dst, min(n, maxPrealloc))
 		for i := 0; i < n && d.err == nil; i++ {
 			dst = append(dst, d.str())
 		}
@@ -548,9 +554,14 @@ func decLongs(d *decoder) []int64 {
 	return decArray(d, nil, 1, func(d *decoder, v *int64) { *v = d.long() })
 }
 
-// maxMapPrealloc caps the initial size of a decoded map; further entries grow
-// it as they are actually decoded.
-const maxMapPrealloc = 1024
+// maxPrealloc and maxMapPrealloc cap the initial size of a decoded array of
+// records or strings and of a map; further items grow it as they are actually
+// decoded. (Numeric arrays are preallocated to their full, input-bounded
+// count.)
+const (
+	maxPrealloc    = 4096
+	maxMapPrealloc = 1024
+)
 
 // decMap decodes a map. Entries of dst whose keys appear in the input are
 // passed to f (so their buffers can be reused); the result holds exactly the

@@ -62,6 +62,8 @@ type DecodeError struct {
 	Err       error
 }
 
+// Error formats the error with the header (when decoded) and the code name,
+// e.g. "etp: decode Store/2 id=4 corr=0 flags=0x2: EINVALID_MESSAGE: ...".
 func (e *DecodeError) Error() string {
 	var where string
 	if e.HasHeader {
@@ -221,6 +223,7 @@ type boundedBuffer struct {
 	max int
 }
 
+// Write appends p, or fails with errNotSmaller when that would exceed max.
 func (w *boundedBuffer) Write(p []byte) (int, error) {
 	if len(w.b)+len(p) > w.max {
 		return 0, errNotSmaller

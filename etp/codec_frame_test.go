@@ -165,6 +165,10 @@ func TestAppendMessageErrors(t *testing.T) {
 		{"invalid AnyArray type", MessageHeader{}, &PutDataSubarrays{DataSubarrays: map[string]PutDataSubarraysType{
 			"0": {Data: AnyArray{Type: 9}}}}, "invalid AnyArray type"},
 		{"invalid enum", MessageHeader{}, &GetResources{Scope: 7}, "invalid ContextScopeKind"},
+		{"typed nil DataValue", MessageHeader{}, &PutDataspaces{Dataspaces: map[string]Dataspace{
+			"0": {CustomData: map[string]DataValue{"x": (*Long)(nil)}}}}, "unsupported DataValue type *etp.Long"},
+		{"pointer DataValue", MessageHeader{}, &RequestSession{EndpointCapabilities: map[string]DataValue{
+			"x": ptr(Bool(true))}}, "unsupported DataValue type *etp.Bool"},
 		{"invalid logical type", MessageHeader{}, &GetDataArrayMetadataResponse{ArrayMetadata: map[string]DataArrayMetadata{
 			"0": {LogicalArrayType: -1}}}, "invalid AnyLogicalArrayType"},
 	}

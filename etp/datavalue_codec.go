@@ -68,27 +68,36 @@ func sizeDataValue(v DataValue) int {
 }
 
 func encDataValue(e *encoder, v DataValue) {
-	if v == nil {
+	// The branch index is written by each case (never through the interface
+	// method), so a typed nil pointer such as (*Long)(nil) is an error, not a
+	// panic.
+	switch x := v.(type) {
+	case nil:
 		e.b = append(e.b, 0)
 		return
-	}
-	e.long(int64(v.dataValueIndex()))
-	switch x := v.(type) {
 	case Bool:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.bool(bool(x))
 	case Int:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.int(int32(x))
 	case Long:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.long(int64(x))
 	case Float:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.float(float32(x))
 	case Double:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.double(float64(x))
 	case String:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.str(string(x))
 	case ArrayOfBoolean:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		encBools(e, x.Values)
 	case ArrayOfNullableBoolean:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.blockStart(len(x.Values))
 		for _, p := range x.Values {
 			if p == nil {
@@ -100,36 +109,46 @@ func encDataValue(e *encoder, v DataValue) {
 		}
 		e.blockEnd()
 	case ArrayOfInt:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		encInt32s(e, x.Values)
 	case ArrayOfNullableInt:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.blockStart(len(x.Values))
 		for _, p := range x.Values {
 			encOptInt(e, p)
 		}
 		e.blockEnd()
 	case ArrayOfLong:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		encInt64s(e, x.Values)
 	case ArrayOfNullableLong:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.blockStart(len(x.Values))
 		for _, p := range x.Values {
 			encOptLong(e, p)
 		}
 		e.blockEnd()
 	case ArrayOfFloat:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		encFloat32s(e, x.Values)
 	case ArrayOfDouble:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		encFloat64s(e, x.Values)
 	case ArrayOfString:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		encStrings(e, x.Values)
 	case ArrayOfBytes:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.blockStart(len(x.Values))
 		for _, p := range x.Values {
 			e.bytes(p)
 		}
 		e.blockEnd()
 	case Bytes:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		e.bytes(x)
 	case AnySparseArray:
+		e.b = append(e.b, byte(x.dataValueIndex())<<1)
 		x.encodeAvro(e)
 	default:
 		e.fail(fmt.Errorf("etp: unsupported DataValue type %T", v))
