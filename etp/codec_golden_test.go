@@ -143,3 +143,34 @@ func TestGoldenHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenCompleteMessage checks that a complete message is the header bytes
+// followed directly by the body bytes (BRIEF section 9).
+func TestGoldenCompleteMessage(t *testing.T) {
+	t.Parallel()
+	body := &RequestSession{
+		ApplicationName: "goetp", ApplicationVersion: "0.1",
+		ClientInstanceID:     mustUUID(t, "8b0f2a3c-4d5e-467f-8091-a2b3c4d5e6f7"),
+		RequestedProtocols:   []SupportedProtocol{{Protocol: 9, ProtocolVersion: Version{1, 2, 0, 0}, Role: "store"}},
+		SupportedDataObjects: []SupportedDataObject{{QualifiedType: "resqml20.*"}},
+		SupportedCompression: []string{"gzip"}, SupportedFormats: []string{"xml"},
+		CurrentDateTime:      1700000000000000,
+		EndpointCapabilities: map[string]DataValue{"MaxWebSocketMessagePayloadSize": Long(16777216)},
+	}
+	want := mustHex(t, "00 02 00 04 04"+
+		"0a676f65747006302e318b0f2a3c4d5e467f8091a2b3c4d5e6f70212020400000a73746f726500000214726573716d6c32302e2a00000208677a6970000206786d6c008080f281838985060000023c4d6178576562536f636b65744d6573736167655061796c6f616453697a65068080801000")
+	got, h, err := AppendMessage(nil, MessageHeader{MessageID: 2, MessageFlags: FlagFinalPart}, body, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) || h.Protocol != 0 || h.MessageType != 1 {
+		t.Fatalf("got %x (%+v)\nwant %x", got, h, want)
+	}
+	if len(want)-5 != 115 {
+		t.Fatalf("body is %d bytes, BRIEF says 115", len(want)-5)
+	}
+	gh, gb, err := DecodeMessage(want, nil)
+	if err != nil || gh != h || !cmp.Equal(gb, Message(body), cmpOpts) {
+		t.Fatalf("decode: %v %+v", err, gh)
+	}
+}

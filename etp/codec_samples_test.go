@@ -263,3 +263,31 @@ func sampleBodies() []sample {
 		{"PutDataspacesResponse", &PutDataspacesResponse{Success: map[string]string{"0": "", "1": "created"}}},
 	}
 }
+
+// namedRecord is a sample of a record of Energistics.Etp.v12.Datatypes that
+// may travel on its own.
+type namedRecord struct {
+	name  string
+	value Record
+}
+
+func sampleRecords() []namedRecord {
+	return []namedRecord{
+		{"MessageHeader", &MessageHeader{Protocol: 9, MessageType: 8, CorrelationID: 1 << 40, MessageID: -3,
+			MessageFlags: FlagFinalPart | FlagCompressed | FlagHasHeaderExtension}},
+		{"MessageHeaderExtension", &MessageHeaderExtension{Extension: allDataValues()}},
+		{"ServerCapabilities", &ServerCapabilities{
+			ApplicationName: "etp-server", ApplicationVersion: "1.2.3",
+			ContactInformation:   Contact{OrganizationName: "org", ContactName: "n", ContactPhone: "+1", ContactEmail: "a@b"},
+			SupportedCompression: []string{"gzip"}, SupportedEncodings: []string{"binary"},
+			SupportedFormats: []string{"xml", "json"},
+			SupportedDataObjects: []SupportedDataObject{{QualifiedType: "resqml20.*",
+				DataObjectCapabilities: map[string]DataValue{"SupportsGet": Bool(true), "MaxDataObjectSize": Long(1e8)}}},
+			SupportedProtocols: []SupportedProtocol{{Protocol: 3, ProtocolVersion: Version{1, 2, 0, 0}, Role: "store"},
+				{Protocol: 24, ProtocolVersion: Version{1, 2, 0, 0}, Role: "store"}},
+			EndpointCapabilities: sampleCaps(),
+		}},
+		{"AnyArray", &AnyArray{Type: AnyArrayLong, Longs: []int64{1, -2, 3}}},
+		{"AnySparseArray", &AnySparseArray{Slices: []AnySubarray{{Start: 5, Slice: BoolArray([]bool{true})}}}},
+	}
+}

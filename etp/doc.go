@@ -63,8 +63,10 @@
 // # Schemas
 //
 // The project's own Avro schemas of every type are embedded (schemas/*.json)
-// and available through Schemas; tests check that they have the same Parsing
-// Canonical Form as the official etp.avpr.
+// and available, parsed with hamba/avro, through Schema and SchemaNames;
+// tests check that they have the same Parsing Canonical Form as the official
+// etp.avpr. AppendRecord and DecodeRecord encode any record on its own, e.g.
+// the ServerCapabilities document in its Avro-binary form (BRIEF 1.3).
 //
 // All functions are safe for concurrent use; values are not (do not encode a
 // message while another goroutine modifies it).
