@@ -54,6 +54,10 @@ type TaskReport struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Output is the task's result where it has one (list: the resources).
 	Output any `json:"output,omitempty"`
+	// Tasks are the reports of a transaction's tasks.
+	Tasks []TaskReport `json:"tasks,omitempty"`
+
+	err error // the final error, for callers that decide on retries
 }
 
 // Failed reports the number of tasks that did not end ok.
