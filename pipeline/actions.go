@@ -115,9 +115,31 @@ func createDataspace(ctx context.Context, s *etp.Session, t *jobs.Task, rep *Tas
 	return nil
 }
 
+// deleteDataspace deletes the dataspace and everything in it: its data
+// objects first (so stores that refuse to delete a non-empty dataspace, the
+// embedded one by default, still do it), then the dataspace.
 func deleteDataspace(ctx context.Context, s *etp.Session, t *jobs.Task, rep *TaskReport) error {
 	uri := etp.DataspaceURI(t.Dataspace)
-	_, err := s.DeleteDataspaces(ctx, map[string]string{"0": uri})
+	objs, err := resources(ctx, s, t.Dataspace, nil)
+	rep.Messages++
+	if err != nil {
+		if etp.CodeOf(err) == etp.ENotFound && t.DeleteDataspace.IfMissing != jobs.IfExistsFail {
+			return nil
+		}
+		return err
+	}
+	for start := 0; start < len(objs); start += 100 {
+		batch := map[string]string{}
+		for i, o := range objs[start:min(start+100, len(objs))] {
+			batch[strconv.Itoa(start+i)] = o.URI
+		}
+		if _, err := s.DeleteDataObjects(ctx, batch); err != nil {
+			return fmt.Errorf("delete the objects of %s: DeleteDataObjects: %w", uri, namedKeys(err, batch))
+		}
+		rep.Messages++
+		rep.Objects += len(batch)
+	}
+	_, err = s.DeleteDataspaces(ctx, map[string]string{"0": uri})
 	rep.Messages++
 	if err != nil {
 		if etp.CodeOf(err) == etp.ENotFound && t.DeleteDataspace.IfMissing != jobs.IfExistsFail {

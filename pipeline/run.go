@@ -128,18 +128,23 @@ func (r *runner) runGraph(ctx context.Context, tasks []*jobs.Task, limit int, tx
 			defer close(n.done)
 			n.report = TaskReport{Name: t.Name, Kind: t.Kind()}
 			var failedDeps []string
+			interrupted := false
 			for _, d := range t.DependsOn {
 				dn := nodes[d]
 				select {
 				case <-dn.done:
+					if dn.report.Status != StatusOK {
+						failedDeps = append(failedDeps, d)
+					}
 				case <-ctx.Done():
+					interrupted = true
 				}
-				if dn.report.Status != StatusOK {
-					failedDeps = append(failedDeps, d)
+				if interrupted {
+					break
 				}
 			}
 			switch {
-			case ctx.Err() != nil:
+			case interrupted || ctx.Err() != nil:
 				n.report.Status = StatusCancelled
 				n.report.Error = "not started: the run was interrupted"
 				return

@@ -185,7 +185,9 @@ func limitsFor(sessions []Limits, id etp.DataArrayIdentifier, blockBytes int64) 
 
 // Upload writes src to the array id on the store, using every client (one
 // per session) with opts.InFlight requests in flight on each. Arrays that
-// fit one message go as one PutDataArrays; larger ones are allocated with
+// fit one message go as one PutDataArrays when their type is the plain one
+// of their transport (bool, int32, int64, float32, float64); larger ones,
+// and those whose logical type must be recorded, are allocated with
 // PutUninitializedDataArrays and written with PutDataSubarrays blocks planned
 // by package chunking. Blocks already recorded in opts.State are skipped.
 func Upload(ctx context.Context, clients []Client, id etp.DataArrayIdentifier, src Source, opts *Options) (Stats, error) {
@@ -205,7 +207,7 @@ func Upload(ctx context.Context, clients []Client, id etp.DataArrayIdentifier, s
 		return Stats{}, fmt.Errorf("array of shape %v: %w", info.Shape, err)
 	}
 	var st Stats
-	if whole {
+	if whole && et.plainTransport() {
 		n, err := arrayfile.Elements(info.Shape)
 		if err != nil {
 			return st, err
@@ -254,7 +256,7 @@ func Upload(ctx context.Context, clients []Client, id etp.DataArrayIdentifier, s
 		st.Messages++
 	}
 	size := int64(info.DType.Size())
-	err = runBlocks(ctx, clients, o, plan, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
+	err = runBlocks(ctx, clients, o, plan, size, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
 		raw := w.raw(b.Elements * size)
 		if err := src.ReadBlock(b.Starts, b.Counts, raw); err != nil {
 			return err
@@ -333,7 +335,7 @@ func Download(ctx context.Context, clients []Client, id etp.DataArrayIdentifier,
 		return st, fmt.Errorf("array of shape %v: %w", shape, err)
 	}
 	o.State.begin(plan.Len())
-	err = runBlocks(ctx, clients, o, plan, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
+	err = runBlocks(ctx, clients, o, plan, size, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
 		if err := c.GetDataSubarray(ctx, id, b.Starts, b.Counts, &w.arr); err != nil {
 			return err
 		}
@@ -376,7 +378,8 @@ func (e *BlockError) Unwrap() error { return e.Err }
 
 // runBlocks moves every block of plan not yet done with InFlight workers per
 // client. The first error stops the feed; blocks in flight finish or fail.
-func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.Plan,
+// size is the local element size, for byte counts.
+func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.Plan, size int64,
 	do func(context.Context, Client, *worker, chunking.Block) error, st *Stats) error {
 	g, gctx := errgroup.WithContext(ctx)
 	var next atomic.Int64
@@ -404,7 +407,7 @@ func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.
 						return &BlockError{Index: i, Starts: b.Starts, Counts: b.Counts, Err: err}
 					}
 					o.State.markDone(i)
-					n := b.Elements * plan.Element().LogicalSize()
+					n := b.Elements * size
 					bytes.Add(n)
 					msgs.Add(1)
 					if o.Progress != nil {
@@ -420,6 +423,19 @@ func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.
 	return err
 }
 
+// plainTransport reports whether et's logical type is the one a store
+// assumes for its transport. PutDataArrays carries no logical type, so only
+// such arrays may go whole; the others (int8, uint8, int16, uint16, uint32,
+// uint64) are allocated with their metadata first.
+func (et ElementType) plainTransport() bool {
+	for _, d := range []arrayfile.DType{arrayfile.Bool, arrayfile.Int32, arrayfile.Int64, arrayfile.Float32, arrayfile.Float64} {
+		if elementTypes[d] == et {
+			return true
+		}
+	}
+	return false
+}
+
 // PlanUpload says how Upload would move an array described by info under a
 // session limit of maxMessage bytes: its payload bytes, the number of
 // PutDataSubarrays blocks, and whether it would go whole as one
@@ -432,9 +448,10 @@ func PlanUpload(info arrayfile.Info, et ElementType, uri, path string, maxMessag
 	bytes = n * int64(info.DType.Size())
 	id := etp.DataArrayIdentifier{URI: uri, PathInResource: path}
 	lim := limitsFor([]Limits{{MaxMessageSize: maxMessage, Compressed: compressed}}, id, DefaultBlockBytes)
-	if whole, err = chunking.FitsWhole(info.Shape, et.chunkElement(), lim); err != nil || whole {
+	if whole, err = chunking.FitsWhole(info.Shape, et.chunkElement(), lim); err != nil || whole && et.plainTransport() {
 		return bytes, 1, whole, err
 	}
+	whole = false
 	plan, err := chunking.NewPlan(info.Shape, et.chunkElement(), lim)
 	if err != nil {
 		return bytes, 0, false, err
@@ -508,7 +525,7 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 		pairs[i] = pairClient{from: from[i%len(from)], to: to[i]}
 	}
 	before := st.Messages
-	err = runBlocks(ctx, pairs, o, plan, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
+	err = runBlocks(ctx, pairs, o, plan, int64(et.DType.Size()), func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
 		pc := c.(pairClient)
 		if err := pc.from.GetDataSubarray(ctx, src, b.Starts, b.Counts, &w.arr); err != nil {
 			return fmt.Errorf("read from the source: %w", err)
