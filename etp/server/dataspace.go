@@ -38,7 +38,9 @@ func (s *session) getDataspaces(h etp.MessageHeader, m *etp.GetDataspaces) {
 	}
 	r := s.respond(h)
 	sendList(r, records, func(v []etp.Dataspace) etp.Message { return &etp.GetDataspacesResponse{Dataspaces: v} },
-		func(d *etp.Dataspace) int { return etp.EncodedSize(&etp.GetDataspacesResponse{Dataspaces: []etp.Dataspace{*d}}) })
+		func(d *etp.Dataspace) int {
+			return etp.EncodedSize(&etp.GetDataspacesResponse{Dataspaces: []etp.Dataspace{*d}})
+		})
 	if more {
 		r.add(responseCountExceeded(s.srv.opts.MaxResponseCount, "dataspaces"))
 	}

@@ -215,7 +215,9 @@ func TestReceiveChecks(t *testing.T) {
 				return append(header(4, 1, 0, id, fin), 0x02, 0xfe, 0xff, 0xff, 0xff, 0x0f, 'a')
 			}},
 		{name: "corrupt gzip", open: true, code: etp.EInvalidMessage, protoIn: 24,
-			msg: func(id int64) []byte { return append(header(24, 1, 0, id, fin|etp.FlagCompressed), 0x1f, 0x8b, 1, 2, 3) }},
+			msg: func(id int64) []byte {
+				return append(header(24, 1, 0, id, fin|etp.FlagCompressed), 0x1f, 0x8b, 1, 2, 3)
+			}},
 		{name: "gzip bomb", open: true, code: etp.EMaxSizeExceeded, protoIn: 24,
 			msg: func(id int64) []byte {
 				return append(header(24, 3, 0, id, fin|etp.FlagCompressed), gzipBytes(t, make([]byte, 8<<20))...)

@@ -203,7 +203,9 @@ func (s *session) putDataObject(d *etp.DataObject) *etp.ErrorInfo {
 // deleteDataObjects deletes data objects and the arrays they own.
 func (s *session) deleteDataObjects(h etp.MessageHeader, m *etp.DeleteDataObjects) {
 	errs := map[string]etp.ErrorInfo{}
-	build := func(v map[string]etp.ArrayOfString) etp.Message { return &etp.DeleteDataObjectsResponse{DeletedURIs: v} }
+	build := func(v map[string]etp.ArrayOfString) etp.Message {
+		return &etp.DeleteDataObjectsResponse{DeletedURIs: v}
+	}
 	var entries []mapEntry[etp.ArrayOfString]
 	for _, k := range sortedKeys(m.URIs) {
 		u, ei := s.objectURI(m.URIs[k])
