@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
@@ -57,9 +58,9 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	dtypeName := fs.String("dtype", "float64", "element type")
 	sessions := fs.Int("sessions", 1, "parallel ETP sessions")
 	inFlight := fs.Int("in-flight", transfer.DefaultInFlight, "requests in flight per session")
-	compression := fs.String("compression", "off", "on (offer gzip) or off")
 	block := sizeFlag(fs, "block-size", transfer.DefaultBlockBytes, "array bytes per message")
 	dataspace := fs.String("dataspace", "bench", "dataspace to write into")
+	cpuprofile := fs.String("cpuprofile", "", "write CPU profiles of the client to `FILE` and of the embedded server to FILE.server")
 	sf := addServerFlags(fs, func(n string, d int64, u string) *int64 { return sizeFlag(fs, n, d, u) })
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,24 +75,27 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	if *sessions < 1 || *inFlight < 1 {
 		return usageError{errors.New("-sessions and -in-flight must be at least 1")}
 	}
-	switch *compression {
-	case "on":
-		*sf.compression = "auto"
-	case "off":
-		*sf.compression = "none"
-	default:
-		return usageError{fmt.Errorf("-compression %q: want on or off", *compression)}
-	}
 	opts, err := sf.options()
 	if err != nil {
 		return err
 	}
+	compression := "on"
+	if opts.Compression == "none" {
+		compression = "off"
+	}
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	out := c.env.stdout
-	res := benchResult{DType: dt.String(), Sessions: *sessions, Compression: *compression}
+	res := benchResult{DType: dt.String(), Sessions: *sessions, Compression: compression}
 	url := *uri
 	if url == "" {
 		var stop func() error
-		url, stop, err = startBenchServer(ctx, *sf.maxMsg)
+		url, stop, err = startBenchServer(ctx, *sf.maxMsg, *cpuprofile)
 		if err != nil {
 			return err
 		}
@@ -165,7 +169,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "download %s %v\t%.0f\t%.2f\t%d\t%.2f\t\n", dt, shape, res.DownloadMBps, res.RatioDown, down.Blocks, down.Duration.Seconds())
 	w.Flush()
 	fmt.Fprintf(out, "verified: %v; peak client RSS %.1f MiB; %d session(s), %d in flight each, compression %s\n",
-		res.Verified, float64(res.PeakRSSBytes)/(1<<20), *sessions, *inFlight, *compression)
+		res.Verified, float64(res.PeakRSSBytes)/(1<<20), *sessions, *inFlight, compression)
 	b, _ := json.Marshal(res)
 	fmt.Fprintln(out, string(b))
 	if !res.Verified {
@@ -193,7 +197,7 @@ Flags:
   -sessions N         parallel sessions (default 1)
   -in-flight N        requests in flight per session (default 4)
   -block-size SIZE    array bytes per message (default 4MiB)
-  -compression on|off offer gzip (default off)
+  -compression on|off offer gzip, used per message only where it pays (default on)
   -uri URL            benchmark another server (no baseline), with the
                       usual -token-env, -data-partition-id, -ca-file flags
   -max-message-size SIZE  session limit this side offers (default 16MiB)
@@ -241,13 +245,17 @@ func benchDataspace(ctx context.Context, s *etp.Session, path string) error {
 
 // startBenchServer runs "etp-transfer serve" as a child process on a free
 // loopback port and returns its URL and a function that stops it.
-func startBenchServer(ctx context.Context, maxMsg int64) (string, func() error, error) {
+func startBenchServer(ctx context.Context, maxMsg int64, cpuprofile string) (string, func() error, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "serve", "-listen", "127.0.0.1:0", "-bench-endpoints", "-no-sync",
-		"-max-message-size", strconv.FormatInt(maxMsg, 10), "-log-level", "warn")
+	args := []string{"serve", "-listen", "127.0.0.1:0", "-bench-endpoints", "-no-sync",
+		"-max-message-size", strconv.FormatInt(maxMsg, 10), "-log-level", "warn"}
+	if cpuprofile != "" {
+		args = append(args, "-cpuprofile", cpuprofile+".server")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -390,51 +398,109 @@ func baselineDown(ctx context.Context, url string, size int, total int64) (float
 	return mbps(got, time.Since(start)), nil
 }
 
-// synthetic is an array whose element at row-major index i is a function of
-// i: the bench's source, and, when written to, a sink that checks every
-// element against that function.
+// synthetic is an array whose elements are a function of their row-major
+// index: the bench's source, and, when written to, a sink that checks every
+// element against that function. Values repeat a pseudo-random pattern of
+// patternLen elements (a smooth surface with noise in the low bits, like
+// real depth maps: not compressible), and every stampEvery-th element holds
+// its own index, so a block written at a wrong offset is caught. Filling a
+// block is a copy, so the source costs the client almost nothing.
 type synthetic struct {
 	dtype    arrayfile.DType
 	shape    []int64
+	once     sync.Once
+	pattern  []byte
 	written  atomic.Int64
 	mismatch atomic.Int64
 }
+
+const (
+	patternLen = 1<<16 + 1 // odd, so the pattern does not line up with rows
+	stampEvery = 1024
+)
 
 func (s *synthetic) Info() arrayfile.Info {
 	return arrayfile.Info{Format: arrayfile.FormatRaw, DType: s.dtype, Shape: s.shape}
 }
 
+// patternBytes returns two periods of the pattern, so any run of up to one
+// period starting anywhere in it is contiguous.
+func (s *synthetic) patternBytes() []byte {
+	s.once.Do(func() {
+		size := s.dtype.Size()
+		s.pattern = make([]byte, 2*patternLen*size)
+		for i := range int64(2 * patternLen) {
+			s.element(i%patternLen, s.pattern[i*int64(size):])
+		}
+	})
+	return s.pattern
+}
+
 // fill writes the elements of the box (starts, counts) into dst.
 func (s *synthetic) fill(starts, counts []int64, dst []byte) {
-	size := s.dtype.Size()
+	size := int64(s.dtype.Size())
+	pat := s.patternBytes()
 	rowLen := counts[len(counts)-1]
 	var k int64
 	eachRow(s.shape, starts, counts, func(first int64) {
-		for i := range rowLen {
-			s.element(first+i, dst[(k+i)*int64(size):])
+		out := dst[k*size : (k+rowLen)*size]
+		for done := int64(0); done < rowLen; {
+			at := (first + done) % patternLen
+			n := min(rowLen-done, patternLen)
+			copy(out[done*size:], pat[at*size:(at+n)*size])
+			done += n
+		}
+		for i := (first + stampEvery - 1) / stampEvery * stampEvery; i < first+rowLen; i += stampEvery {
+			s.stamp(i, out[(i-first)*size:])
 		}
 		k += rowLen
 	})
 }
 
+// element writes pattern element i.
 func (s *synthetic) element(i int64, b []byte) {
 	le := binary.LittleEndian
 	switch s.dtype {
 	case arrayfile.Float64:
-		le.PutUint64(b, math.Float64bits(float64(i)*0.25))
+		le.PutUint64(b, math.Float64bits(2000+float64(i%4096)*0.01+float64(mix(i)>>40)*1e-9))
 	case arrayfile.Float32:
-		le.PutUint32(b, math.Float32bits(float32(i%1000000)*0.5))
+		le.PutUint32(b, math.Float32bits(2000+float32(i%4096)*0.01+float32(mix(i)>>44)*1e-6))
 	case arrayfile.Bool:
-		b[0] = byte(i & 1)
+		b[0] = byte(mix(i) & 1)
 	default:
-		v := uint64(i) * 2654435761
-		if s.dtype == arrayfile.Uint64 || s.dtype == arrayfile.Int64 {
-			v &= math.MaxInt64 >> 1
+		v := mix(i)
+		if s.dtype == arrayfile.Uint64 {
+			v >>= 1 // an ETP long carries uint64 values up to MaxInt64
 		}
 		for j := range s.dtype.Size() {
 			b[j] = byte(v >> (8 * j))
 		}
 	}
+}
+
+// stamp writes element i's own index in a form the element type holds.
+func (s *synthetic) stamp(i int64, b []byte) {
+	switch s.dtype {
+	case arrayfile.Float64:
+		binary.LittleEndian.PutUint64(b, math.Float64bits(float64(i)))
+	case arrayfile.Float32:
+		binary.LittleEndian.PutUint32(b, math.Float32bits(float32(i/stampEvery)))
+	case arrayfile.Bool:
+		b[0] = byte(i / stampEvery & 1)
+	default:
+		v := uint64(i / stampEvery)
+		for j := range s.dtype.Size() {
+			b[j] = byte(v >> (8 * j))
+		}
+	}
+}
+
+// mix is a cheap 64-bit hash (splitmix64's finalizer) of i.
+func mix(i int64) uint64 {
+	z := uint64(i) + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // ReadBlock implements transfer.Source.
@@ -443,11 +509,39 @@ func (s *synthetic) ReadBlock(starts, counts []int64, dst []byte) error {
 	return nil
 }
 
-// WriteBlock implements transfer.Sink, checking the block.
+// WriteBlock implements transfer.Sink, checking the block against the
+// pattern and the stamps in one pass, without building the expected block.
 func (s *synthetic) WriteBlock(starts, counts []int64, src []byte) error {
-	want := make([]byte, len(src))
-	s.fill(starts, counts, want)
-	if !bytes.Equal(want, src) {
+	size := int64(s.dtype.Size())
+	pat := s.patternBytes()
+	rowLen := counts[len(counts)-1]
+	var stamp [8]byte
+	ok := true
+	var k int64
+	eachRow(s.shape, starts, counts, func(first int64) {
+		row := src[k*size : (k+rowLen)*size]
+		k += rowLen
+		next := (first + stampEvery - 1) / stampEvery * stampEvery
+		for done := int64(0); done < rowLen && ok; {
+			at := (first + done) % patternLen
+			n := min(rowLen-done, patternLen)
+			// Compare up to the next stamp, then the stamp itself.
+			if next < first+done+n {
+				n = next - (first + done)
+			}
+			if n > 0 && !bytes.Equal(row[done*size:(done+n)*size], pat[at*size:(at+n)*size]) {
+				ok = false
+			}
+			done += n
+			if next == first+done && done < rowLen {
+				s.stamp(next, stamp[:])
+				ok = ok && bytes.Equal(row[done*size:(done+1)*size], stamp[:size])
+				done++
+				next += stampEvery
+			}
+		}
+	})
+	if !ok {
 		s.mismatch.Add(1)
 	}
 	s.written.Add(int64(len(src)))

@@ -32,7 +32,7 @@ func addServerFlags(fs interface {
 		tokenFile:   fs.String("token-file", "", "send the bearer token held in `FILE`"),
 		partition:   fs.String("data-partition-id", "", "OSDU data-partition-id header"),
 		caFile:      fs.String("ca-file", "", "trust the CA certificates in `FILE` (PEM) for wss://"),
-		compression: fs.String("compression", "auto", "auto (offer gzip) or none"),
+		compression: fs.String("compression", "on", "on (offer gzip) or off"),
 		maxMsg:      sizes("max-message-size", etp.DefaultMaxMessageSize, "largest message this side accepts"),
 		timeout:     fs.Duration("connect-timeout", 30*time.Second, "bound on connecting and the session handshake"),
 	}
@@ -46,11 +46,11 @@ func (f *serverFlags) options() (*etp.SessionOptions, error) {
 	}
 	comp := ""
 	switch *f.compression {
-	case "auto", "gzip", "on":
-	case "none", "off":
+	case "on", "auto", "gzip":
+	case "off", "none":
 		comp = "none"
 	default:
-		return nil, usageError{fmt.Errorf("-compression %q: want auto or none", *f.compression)}
+		return nil, usageError{fmt.Errorf("-compression %q: want on or off", *f.compression)}
 	}
 	return &etp.SessionOptions{Token: token, DataPartitionID: *f.partition, CAFile: *f.caFile,
 		MaxMessageSize: *f.maxMsg, Compression: comp, HandshakeTimeout: *f.timeout}, nil
@@ -170,7 +170,7 @@ Flags:
   -token-env NAME | -token-file FILE   bearer token (never on the command line)
   -data-partition-id ID                OSDU data-partition-id header
   -ca-file FILE                        extra CA certificates for wss://
-  -compression auto|none               offer gzip (default) or not
+  -compression on|off                  offer gzip (default on) or not
   -max-message-size SIZE               this side's limit (default 16MiB)
   -connect-timeout D                   default 30s
   -json                                machine-readable output

@@ -32,9 +32,17 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	cascade := fs.Bool("cascade-delete", false, "DeleteDataspaces deletes a dataspace with everything in it")
 	requireTx := fs.Bool("require-transactions", false, "refuse writes outside a transaction, like OSDU open-etp-server")
 	bench := fs.Bool("bench-endpoints", false, "also serve the raw WebSocket endpoints 'etp-transfer bench' measures its baseline with")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `FILE` until exit")
 	lf := addLogFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if fs.NArg() != 0 {
 		return usageError{fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))}

@@ -292,6 +292,22 @@ func decodeBlock(et ElementType, a *etp.AnyArray, dst []byte, first int64) error
 	return nil
 }
 
+// viewBlock returns the values of a as little-endian element bytes of
+// et.DType without copying, when that is possible: float and double values
+// on a little-endian host, of exactly n elements.
+func viewBlock(et ElementType, a *etp.AnyArray, n int64) ([]byte, bool) {
+	if !littleEndianHost || a.Type != et.Transport {
+		return nil, false
+	}
+	switch {
+	case et.DType == arrayfile.Float64 && a.Type == etp.AnyArrayDouble && int64(len(a.Doubles)) == n:
+		return bytesOf(a.Doubles), true
+	case et.DType == arrayfile.Float32 && a.Type == etp.AnyArrayFloat && int64(len(a.Floats)) == n:
+		return bytesOf(a.Floats), true
+	}
+	return nil, false
+}
+
 // checkRange reports whether v fits the integer type d.
 func checkRange(d arrayfile.DType, v int64) error {
 	var lo, hi int64

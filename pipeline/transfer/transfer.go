@@ -339,6 +339,9 @@ func Download(ctx context.Context, clients []Client, id etp.DataArrayIdentifier,
 		if err := c.GetDataSubarray(ctx, id, b.Starts, b.Counts, &w.arr); err != nil {
 			return err
 		}
+		if raw, ok := viewBlock(et, &w.arr, b.Elements); ok {
+			return sink.WriteBlock(b.Starts, b.Counts, raw) // float data: no conversion, no copy
+		}
 		raw := w.raw(b.Elements * size)
 		if err := decodeBlock(et, &w.arr, raw, b.Offset); err != nil {
 			return err

@@ -94,12 +94,13 @@ func Open(dir string, opts *Options) (*DB, error) {
 }
 
 // OpenMemory opens a throw-away store for tests and demos: the same
-// implementation as Open, in a new temporary directory (under os.TempDir)
+// implementation as Open, in a new temporary directory (under /dev/shm when
+// usable, else os.TempDir)
 // that Close removes, with NoSync forced on. opts may be nil.
 func OpenMemory(opts *Options) (*DB, error) {
 	o := opts.withDefaults()
 	o.NoSync = true
-	dir, err := os.MkdirTemp("", "etp-storage-*")
+	dir, err := os.MkdirTemp(memoryDir(), "etp-storage-*")
 	if err != nil {
 		return nil, fmt.Errorf("storage: open memory store: %w", err)
 	}
@@ -109,6 +110,22 @@ func OpenMemory(opts *Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// memoryDir is where OpenMemory keeps its files: /dev/shm when it is a
+// writable directory (a RAM file system on Linux: page-cache writes there run
+// several times faster than on a disk-backed file system), else the
+// system's temporary directory.
+func memoryDir() string {
+	const shm = "/dev/shm"
+	if fi, err := os.Stat(shm); err == nil && fi.IsDir() {
+		if f, err := os.CreateTemp(shm, ".etp-probe-*"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return shm
+		}
+	}
+	return os.TempDir()
 }
 
 func open(dir string, o Options, temp bool) (db *DB, err error) {
