@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/etp-transfer/etp-transfer/etp"
@@ -66,3 +67,5 @@ func newTestObject(dataspace, qualifiedType, title string, pad int, refs ...[2]s
 func (o testObject) dataObject() etp.DataObject {
 	return etp.DataObject{Resource: etp.Resource{URI: o.uri, Name: "ignored"}, Format: "xml", Data: o.xml}
 }
+
+func nan() float64 { return math.NaN() }
