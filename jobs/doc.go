@@ -134,18 +134,19 @@
 //
 // # create_dataspace and delete_dataspace
 //
-//   - name: mk
-//     create_dataspace:
-//     dataspace: demo/new          # default: the task's dataspace
-//     if_exists: ok                # ok (default) or fail
-//     legal_tags: [opendes-public] # OSDU access control, sent as customData;
-//     owners: [owners@opendes.example.com]  # each optional, a list or one value
-//     viewers: [viewers@opendes.example.com]
-//     other_relevant_data_countries: [US]
-//   - name: rm
-//     delete_dataspace:
-//     dataspace: demo/old          # deletes the dataspace and all it holds
-//     if_missing: ok               # ok (default) or fail
+//	tasks:
+//	  - name: mk
+//	    create_dataspace:
+//	      dataspace: demo/new          # default: the task's dataspace
+//	      if_exists: ok                # ok (default) or fail
+//	      legal_tags: [opendes-public] # OSDU access control, sent as customData;
+//	      owners: [owners@opendes.example.com]  # each optional, a list or one value
+//	      viewers: [viewers@opendes.example.com]
+//	      other_relevant_data_countries: [US]
+//	  - name: rm
+//	    delete_dataspace:
+//	      dataspace: demo/old          # deletes the dataspace and all it holds
+//	      if_missing: ok               # ok (default) or fail
 //
 // Set the dataspace in the action or on the task, not both. "create_dataspace:"
 // with no value at all is allowed and means {}.
@@ -229,18 +230,19 @@
 //
 // # transaction
 //
-//   - name: load
-//     server: prod
-//     dataspace: demo/Volve
-//     retries: 1
-//     transaction:
-//     message: nightly load     # optional, shown by the server
-//     tasks:
-//   - name: load-objects
-//     put_objects: {files: ["data/*.xml"]}
-//   - name: load-z
-//     depends_on: [load-objects]
-//     upload_array: {file: data/z.npy, uri: ..., path: ...}
+//	tasks:
+//	  - name: load
+//	    server: prod
+//	    dataspace: demo/Volve
+//	    retries: 1
+//	    transaction:
+//	      message: nightly load     # optional, shown by the server
+//	      tasks:
+//	        - name: load-objects
+//	          put_objects: {files: ["data/*.xml"]}
+//	        - name: load-z
+//	          depends_on: [load-objects]
+//	          upload_array: {file: data/z.npy, uri: ..., path: ...}
 //
 // Runs its tasks in one ETP transaction on one session, committed if all
 // succeed and rolled back otherwise; OSDU stores require writes to be in a
