@@ -121,13 +121,13 @@ func TestSampleObjects(t *testing.T) {
 func TestRefType(t *testing.T) {
 	t.Parallel()
 	tests := map[[2]string]string{
-		{"application/x-resqml+xml;version=2.0;type=obj_LocalDepth3dCrs", ""}:       "resqml20.obj_LocalDepth3dCrs",
+		{"application/x-resqml+xml;version=2.0;type=obj_LocalDepth3dCrs", ""}:         "resqml20.obj_LocalDepth3dCrs",
 		{"application/x-eml+xml;version=2.0.1;type=obj_EpcExternalPartReference", ""}: "eml20.obj_EpcExternalPartReference",
 		{"application/x-resqml+xml;version=2.0;type=resqml20.obj_X", ""}:              "resqml20.obj_X",
 		{"", "resqml22.Grid2dRepresentation"}:                                         "resqml22.Grid2dRepresentation",
 		{"text/xml", ""}:                                                              "",
 		{"application/x-resqml+xml;type=obj_X", ""}:                                   "",
-		{"", "bad"}:                                                                   "",
+		{"", "bad"}: "",
 	}
 	for in, want := range tests {
 		if got := refType(in[0], in[1]); got != want {
