@@ -21,9 +21,9 @@ type memWire struct {
 
 var errMemClosed = errors.New("memWire closed")
 
-func (m *memWire) Read(ctx context.Context, buf []byte) ([]byte, error) {
+func (m *memWire) Read(ctx context.Context) ([]byte, error) {
 	<-ctx.Done()
-	return buf[:0], ctx.Err()
+	return nil, ctx.Err()
 }
 
 func (m *memWire) Write(_ context.Context, p []byte, _ int64) error {

@@ -93,13 +93,12 @@ func (s *session) run(w wire) {
 
 func (s *session) readLoop() {
 	deadline := time.Now().Add(s.srv.opts.RequestSessionTimeout)
-	var buf []byte
 	for {
 		ctx, cancel := s.ctx, context.CancelFunc(nil)
 		if !s.open.Load() {
 			ctx, cancel = context.WithDeadline(s.ctx, deadline)
 		}
-		b, err := s.w.Read(ctx, buf)
+		b, err := s.w.Read(ctx)
 		if cancel != nil {
 			cancel()
 		}
@@ -121,8 +120,9 @@ func (s *session) readLoop() {
 			}
 			return
 		}
-		buf = b
-		if !s.handle(b) {
+		more := s.handle(b) // decoded bodies never alias b
+		putBuf(b)
+		if !more {
 			return
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/coder/websocket"
 )
@@ -14,8 +15,10 @@ import (
 // (the session serializes writes itself); Close and CloseNow may be called
 // at any time, more than once.
 type wire interface {
-	// Read returns the next binary message, reusing buf's capacity.
-	Read(ctx context.Context, buf []byte) ([]byte, error)
+	// Read returns the next binary message in a buffer from the message
+	// pool (getBuf), taken only once the message has started, so that an
+	// idle session holds no buffer. The caller returns it with putBuf.
+	Read(ctx context.Context) ([]byte, error)
 	// Write sends p as one binary message in frames of at most frame bytes.
 	Write(ctx context.Context, p []byte, frame int64) error
 	// SetReadLimit sets the largest message Read accepts.
@@ -32,19 +35,19 @@ type wsWire struct {
 
 var errTextMessage = errors.New("text WebSocket message: ETP 1.2 uses binary messages only")
 
-func (w *wsWire) Read(ctx context.Context, buf []byte) ([]byte, error) {
+func (w *wsWire) Read(ctx context.Context) ([]byte, error) {
 	typ, r, err := w.conn.Reader(ctx)
 	if err != nil {
-		return buf[:0], err
+		return nil, err
 	}
 	if typ != websocket.MessageBinary {
-		return buf[:0], errTextMessage
+		return nil, errTextMessage
 	}
-	buf = buf[:0]
+	buf := getBuf(64 << 10)
 	for {
 		if len(buf) == cap(buf) {
-			// Grow geometrically; the read limit bounds the final size.
-			buf = append(buf, 0)[:len(buf)]
+			// Double; the read limit bounds the final size.
+			buf = slices.Grow(buf, cap(buf))
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -52,7 +55,8 @@ func (w *wsWire) Read(ctx context.Context, buf []byte) ([]byte, error) {
 			return buf, nil
 		}
 		if err != nil {
-			return buf[:0], err
+			putBuf(buf)
+			return nil, err
 		}
 	}
 }
