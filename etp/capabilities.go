@@ -472,6 +472,13 @@ func parseBranchJSON(branch string, v json.RawMessage) (DataValue, error) {
 		b, err := jsonBytes(v)
 		return Bytes(b), err
 	}
+	switch branch {
+	case "ArrayOfBoolean", "ArrayOfInt", "ArrayOfLong", "ArrayOfFloat", "ArrayOfDouble", "ArrayOfString",
+		"ArrayOfNullableBoolean", "ArrayOfNullableInt", "ArrayOfNullableLong", "ArrayOfBytes":
+	default:
+		// AnySparseArray is not expected in capability documents.
+		return nil, fmt.Errorf("unsupported DataValue branch %q", truncate(branch, 80))
+	}
 	var rec struct {
 		Values json.RawMessage `json:"values"`
 	}

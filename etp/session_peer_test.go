@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,13 +28,13 @@ type testPeer struct {
 	opts peerOptions
 
 	mu       sync.Mutex
-	headers  []http.Header    // of every upgrade request
-	rs       *RequestSession  // the last RequestSession
-	received []peerMsg        // every message after RequestSession, in arrival order
-	conns    []*peerConn      // open connections
-	gotMsg   chan struct{}    // signalled on every received message
-	handlers sync.WaitGroup   // running handler goroutines
-	closed   chan *peerConn   // receives a conn when its client is gone
+	headers  []http.Header   // of every upgrade request
+	rs       *RequestSession // the last RequestSession
+	received []peerMsg       // every message after RequestSession, in arrival order
+	conns    []*peerConn     // open connections
+	gotMsg   chan struct{}   // signalled on every received message
+	handlers sync.WaitGroup  // running handler goroutines
+	closed   chan *peerConn  // receives a conn when its client is gone
 	rsHeader []MessageHeader // headers of every RequestSession
 }
 
@@ -65,6 +67,8 @@ type peerOptions struct {
 	noAutoPong bool
 	// ignoreCloseSession keeps the connection open after CloseSession.
 	ignoreCloseSession bool
+	// tls serves wss:// with the httptest certificate.
+	tls bool
 }
 
 type peerMsg struct {
@@ -86,7 +90,13 @@ type peerConn struct {
 func newTestPeer(t *testing.T, opts peerOptions) *testPeer {
 	t.Helper()
 	p := &testPeer{t: t, opts: opts, gotMsg: make(chan struct{}, 1024), closed: make(chan *peerConn, 16)}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
+	p.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused TLS handshakes are expected
+	if opts.tls {
+		p.srv.StartTLS()
+	} else {
+		p.srv.Start()
+	}
 	p.url = "ws" + strings.TrimPrefix(p.srv.URL, "http") + "/api/etp"
 	t.Cleanup(p.shutdown)
 	return p

@@ -17,9 +17,9 @@ import (
 func TestDialNegotiatesLimits(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name                string
-		client, server      int64 // MaxMessageSize; server -1 = not sent
-		serverFrame         int64
+		name                 string
+		client, server       int64 // MaxMessageSize; server -1 = not sent
+		serverFrame          int64
 		wantLimit, wantFrame int64
 	}{
 		{name: "server smaller", client: 16 << 20, server: 1 << 20, wantLimit: 1 << 20, wantFrame: 1 << 20},
@@ -109,7 +109,9 @@ func TestDialRequestSessionContent(t *testing.T) {
 	if !slices.Equal(rs.SupportedCompression, []string{"gzip"}) || !slices.Equal(rs.SupportedFormats, []string{"xml"}) {
 		t.Errorf("compression %v formats %v", rs.SupportedCompression, rs.SupportedFormats)
 	}
+	p.mu.Lock()
 	h := p.rsHeader[0]
+	p.mu.Unlock()
 	if h.MessageID != 2 || h.CorrelationID != 0 || h.MessageFlags != FlagFinalPart {
 		t.Errorf("RequestSession header %v", h)
 	}
