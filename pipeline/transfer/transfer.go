@@ -110,6 +110,31 @@ func (s *State) begin(blocks int64) {
 	}
 }
 
+// allocate sends PutUninitializedDataArrays with meta, unless an earlier
+// attempt with this State did; it reports whether it sent it.
+func (s *State) allocate(ctx context.Context, c Client, id etp.DataArrayIdentifier, meta etp.DataArrayMetadata) (bool, error) {
+	s.mu.Lock()
+	done := s.allocated
+	s.mu.Unlock()
+	if done {
+		return false, nil
+	}
+	if err := c.PutUninitializedDataArray(ctx, id, meta); err != nil {
+		return false, fmt.Errorf("PutUninitializedDataArrays: %w", err)
+	}
+	s.mu.Lock()
+	s.allocated = true
+	s.mu.Unlock()
+	return true, nil
+}
+
+// newMetadata is the metadata an array of et and shape is allocated with.
+func newMetadata(et ElementType, shape []int64) etp.DataArrayMetadata {
+	now := time.Now().UnixMicro()
+	return etp.DataArrayMetadata{Dimensions: shape, TransportArrayType: et.Transport, LogicalArrayType: et.Logical,
+		StoreCreated: now, StoreLastWrite: now}
+}
+
 func (s *State) isDone(i int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,24 +260,11 @@ func Upload(ctx context.Context, clients []Client, id etp.DataArrayIdentifier, s
 		return st, fmt.Errorf("array of shape %v: %w", info.Shape, err)
 	}
 	o.State.begin(plan.Len())
-	o.State.mu.Lock()
-	allocated := o.State.allocated
-	o.State.mu.Unlock()
-	if !allocated {
-		now := time.Now().UnixMicro()
-		meta := etp.DataArrayMetadata{
-			Dimensions:         info.Shape,
-			TransportArrayType: et.Transport,
-			LogicalArrayType:   et.Logical,
-			StoreLastWrite:     now,
-			StoreCreated:       now,
-		}
-		if err := clients[0].PutUninitializedDataArray(ctx, id, meta); err != nil {
-			return st, fmt.Errorf("PutUninitializedDataArrays: %w", err)
-		}
-		o.State.mu.Lock()
-		o.State.allocated = true
-		o.State.mu.Unlock()
+	sent, err := o.State.allocate(ctx, clients[0], id, newMetadata(et, info.Shape))
+	if err != nil {
+		return st, err
+	}
+	if sent {
 		st.Messages++
 	}
 	size := int64(info.DType.Size())
@@ -507,20 +519,12 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 		return st, fmt.Errorf("array of shape %v: %w", shape, err)
 	}
 	o.State.begin(plan.Len())
-	o.State.mu.Lock()
-	allocated := o.State.allocated
-	o.State.mu.Unlock()
-	if !allocated {
-		now := time.Now().UnixMicro()
-		m := etp.DataArrayMetadata{Dimensions: shape, TransportArrayType: et.Transport, LogicalArrayType: et.Logical,
-			StoreCreated: now, StoreLastWrite: now}
-		if err := to[0].PutUninitializedDataArray(ctx, dst, m); err != nil {
-			return st, fmt.Errorf("PutUninitializedDataArrays: %w", err)
-		}
+	sent, err := o.State.allocate(ctx, to[0], dst, newMetadata(et, shape))
+	if err != nil {
+		return st, err
+	}
+	if sent {
 		st.Messages++
-		o.State.mu.Lock()
-		o.State.allocated = true
-		o.State.mu.Unlock()
 	}
 	// Pair each destination client with a source client.
 	pairs := make([]Client, len(to))
