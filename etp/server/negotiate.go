@@ -231,17 +231,27 @@ func (s *session) openSession(h etp.MessageHeader, rs *etp.RequestSession) bool 
 		SessionID:                  s.id,
 		EndpointCapabilities:       s.srv.endpointCapabilities(),
 	}
+	s.log = s.log.With("session", s.id.String())
+	s.hsmu.Lock()
+	s.mu.Lock()
+	stopping := s.shutdownRq
+	s.mu.Unlock()
+	if stopping {
+		s.hsmu.Unlock()
+		return false
+	}
 	if err := s.sendSingle(etp.MessageHeader{Protocol: h.Protocol, CorrelationID: h.MessageID}, resp); err != nil {
+		s.hsmu.Unlock()
 		return false
 	}
 	s.established = time.Now()
 	s.w.SetReadLimit(msgLimit)
 	s.open.Store(true)
+	s.hsmu.Unlock()
 	var names []string
 	for _, sp := range accepted {
 		names = append(names, etp.Protocol(sp.Protocol).String())
 	}
-	s.log = s.log.With("session", s.id.String())
 	s.log.Info("etp/server: session opened", "client", s.clientApp, "protocols", names,
 		"compression", compression, "maxMessageSize", msgLimit)
 	return true

@@ -27,10 +27,14 @@ type session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu         sync.Mutex // guards w, closed, shutdownReq
+	mu         sync.Mutex // guards w, closed, shutdownRq
 	w          wire
 	closed     bool
 	shutdownRq bool
+
+	// hsmu makes sending OpenSession and marking the session open one step
+	// for shutdown, which sends CloseSession only to open sessions.
+	hsmu sync.Mutex
 
 	// Negotiated state: written by the read loop before open is set, read
 	// by everyone after.
@@ -186,7 +190,10 @@ func (s *session) shutdown(ctx context.Context, reason string) {
 	if w == nil {
 		return
 	}
-	if s.open.Load() {
+	s.hsmu.Lock()
+	open := s.open.Load()
+	s.hsmu.Unlock()
+	if open {
 		_ = s.sendSingle(etp.MessageHeader{Protocol: int32(etp.ProtocolCore)}, &etp.CloseSession{Reason: reason})
 	}
 	s.closeWith(websocket.StatusGoingAway, reason)

@@ -132,9 +132,10 @@ func (s *session) startTransaction(h etp.MessageHeader, m *etp.StartTransaction)
 		t.tx = tx
 	}
 	s.txmu.Lock()
+	// Under txmu, so that the timer's callback (which takes txmu) sees it.
+	t.timer = time.AfterFunc(o.TransactionTimeout, func() { s.expireTransaction(t) })
 	s.txs[t.id] = t
 	s.txmu.Unlock()
-	t.timer = time.AfterFunc(o.TransactionTimeout, func() { s.expireTransaction(t) })
 	s.log.Debug("etp/server: transaction started", "transaction", t.id.String(), "readOnly", m.ReadOnly,
 		"dataspaces", spaces, "message", m.Message)
 	_ = s.sendSingle(etp.MessageHeader{Protocol: h.Protocol, CorrelationID: h.MessageID},
