@@ -305,7 +305,7 @@ func (p *Package) withPart(f *zip.File, fn func(io.Reader) error) error {
 	}
 	// Read to the end so the zip reader verifies the checksum.
 	if _, err := io.Copy(io.Discard, lr); err != nil {
-		return fmt.Errorf("cannot read the zip entry: %w", err)
+		return err
 	}
 	return nil
 }
@@ -341,6 +341,9 @@ func (l *limitReader) Read(b []byte) (int, error) {
 	l.left -= int64(n)
 	if l.left < 0 {
 		return n, l.p.tooLarge(0)
+	}
+	if err != nil && err != io.EOF {
+		err = &readError{err}
 	}
 	return n, err
 }

@@ -325,6 +325,14 @@ func xmlError(err error) error {
 	if errors.As(err, &se) {
 		return fmt.Errorf("not well-formed XML: line %d: %s", se.Line, se.Msg)
 	}
+	var re *readError
+	if errors.As(err, &re) {
+		return re
+	}
+	var ee *encodingError
+	if errors.As(err, &ee) {
+		return ee
+	}
 	if errors.Is(err, ErrTooLarge) {
 		return err
 	}
@@ -338,8 +346,22 @@ func charsetReader(charset string, in io.Reader) (io.Reader, error) {
 	case "us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1", "latin-1":
 		return &latin1Reader{r: bufio.NewReader(in)}, nil
 	}
-	return nil, fmt.Errorf("unsupported encoding %q (use UTF-8)", charset)
+	return nil, &encodingError{charset}
 }
+
+// encodingError is an XML encoding declaration charsetReader cannot read.
+type encodingError struct{ charset string }
+
+func (e *encodingError) Error() string {
+	return fmt.Sprintf("unsupported XML encoding %q (UTF-8, US-ASCII and ISO-8859-1 are read)", short(e.charset))
+}
+
+// readError is a failure to read a part's bytes (a damaged zip entry), as
+// opposed to a problem with what they say.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return "cannot read the zip entry: " + e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 // latin1Reader converts ISO-8859-1 bytes to UTF-8.
 type latin1Reader struct {
