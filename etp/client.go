@@ -22,16 +22,16 @@ const noResultMessage = "the server sent no result for this key"
 // KeyErrors of the returned result.
 func mapRequest[T any, R Message, V any](ctx context.Context, s *Session, req Message, keys map[string]V,
 	extract func(R) map[string]T) (*MapResult[T], error) {
-	return mapRequestParts(ctx, s, []Message{req}, keys, extract)
+	return mapRequestParts(ctx, s, []Message{req}, nil, keys, extract)
 }
 
-func mapRequestParts[T any, R Message, V any](ctx context.Context, s *Session, parts []Message, keys map[string]V,
-	extract func(R) map[string]T) (*MapResult[T], error) {
+func mapRequestParts[T any, R Message, V any](ctx context.Context, s *Session, parts []Message, into Message,
+	keys map[string]V, extract func(R) map[string]T) (*MapResult[T], error) {
 	res := &MapResult[T]{Success: map[string]T{}, Errors: map[string]*ProtocolError{}}
 	if len(keys) == 0 {
 		return res, nil
 	}
-	resp, err := s.requestParts(ctx, parts)
+	resp, err := s.requestParts(ctx, parts, requestOptions{into: into})
 	if err != nil {
 		return nil, err
 	}

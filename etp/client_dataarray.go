@@ -38,6 +38,24 @@ func (s *Session) GetDataSubarrays(ctx context.Context,
 		func(r *GetDataSubarraysResponse) map[string]DataArray { return r.DataSubarrays })
 }
 
+// GetDataSubarraysInto is GetDataSubarrays that decodes the response into
+// dst, reusing its buffers: the slices of dst's entries whose keys come back
+// again are overwritten in place when they are large enough, so a downloader
+// that asks for blocks of the same shape under the same keys allocates
+// nothing per block. The DataArrays of the result alias dst and stay valid
+// until dst is used again. dst must not be used by another goroutine during
+// the call; use one dst per goroutine. Only the first response part is
+// decoded into dst (a store that splits the answer over several parts costs
+// allocations for the others).
+func (s *Session) GetDataSubarraysInto(ctx context.Context, subarrays map[string]GetDataSubarraysType,
+	dst *GetDataSubarraysResponse) (*MapResult[DataArray], error) {
+	if dst == nil {
+		return s.GetDataSubarrays(ctx, subarrays)
+	}
+	return mapRequestParts(ctx, s, []Message{&GetDataSubarrays{DataSubarrays: subarrays}}, dst, subarrays,
+		func(r *GetDataSubarraysResponse) map[string]DataArray { return r.DataSubarrays })
+}
+
 // PutDataArrays writes whole arrays (creating or replacing them). The result
 // maps each successful key to the server's (usually empty) success string.
 func (s *Session) PutDataArrays(ctx context.Context, arrays map[string]PutDataArraysType) (*MapResult[string], error) {

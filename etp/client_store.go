@@ -22,7 +22,7 @@ func (s *Session) GetDataObjects(ctx context.Context, uris map[string]string) (*
 		return res, nil
 	}
 	const name = "GetDataObjects"
-	resp, err := s.requestParts(ctx, []Message{&GetDataObjects{URIs: uris, Format: "xml"}})
+	resp, err := s.requestParts(ctx, []Message{&GetDataObjects{URIs: uris, Format: "xml"}}, requestOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Session) PutDataObjects(ctx context.Context, objects map[string]DataObj
 	if err != nil {
 		return nil, err
 	}
-	return mapRequestParts(ctx, s, parts, objects,
+	return mapRequestParts(ctx, s, parts, nil, objects,
 		func(r *PutDataObjectsResponse) map[string]PutResponse { return r.Success })
 }
 

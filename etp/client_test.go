@@ -33,6 +33,7 @@ type storePeer struct {
 	pending    map[int64]*putInProgress // by first part id
 	maxChunk   int                      // largest Chunk data seen
 	multipart  int                      // multipart requests seen
+	maxOpen    int                      // most multipart requests in progress at once
 }
 
 type putInProgress struct {
@@ -56,6 +57,7 @@ func (sp *storePeer) handle(c *peerConn, m peerMsg) {
 		if !m.h.HasFlag(FlagFinalPart) {
 			sp.multipart++
 			sp.pending[m.h.MessageID] = pp
+			sp.maxOpen = max(sp.maxOpen, len(sp.pending))
 			return
 		}
 		sp.finishPut(c, m, pp)
@@ -501,5 +503,45 @@ func TestArrayRequestsRoundTrip(t *testing.T) {
 	got, err = s.GetDataArrays(ctx, map[string]DataArrayIdentifier{"0": uid2})
 	if err != nil || !slices.Equal(got.Success["0"].Data.Ints, []int32{-1, 1}) {
 		t.Fatalf("GetDataArrays %v %v", got, err)
+	}
+}
+
+func TestPutDataObjectsRespectsMaxConcurrentMultipart(t *testing.T) {
+	t.Parallel()
+	p, sp := newStorePeer(t, 4096, map[string]DataValue{"MaxConcurrentMultipart": Long(1)})
+	s := dialPeer(t, p, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			uri := ObjectURI("demo", "resqml20.obj_Grid2dRepresentation", NewUUID())
+			_, err := s.PutDataObjects(testCtx(t), map[string]DataObject{"0": {Resource: Resource{URI: uri},
+				Data: xmlObject(30000, uint64(i))}})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.multipart != 6 || sp.maxOpen != 1 {
+		t.Errorf("%d multipart requests, at most %d at once; want 6 and 1", sp.multipart, sp.maxOpen)
+	}
+}
+
+func TestMultipartOnlyWhereAllowed(t *testing.T) {
+	t.Parallel()
+	p := newTestPeer(t, peerOptions{})
+	s := dialPeer(t, p, nil)
+	_, err := s.requestParts(testCtx(t), []Message{&GetDataObjects{}, &Chunk{}}, requestOptions{})
+	if err == nil || !strings.Contains(err.Error(), "multipart") {
+		t.Fatalf("err = %v", err)
 	}
 }

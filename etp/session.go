@@ -261,9 +261,17 @@ func (r *Response) KeyErrors() KeyErrors {
 // pendingRequest collects the parts of one response. Its fields are guarded
 // by Session.mu.
 type pendingRequest struct {
-	id       int64
-	name     string // message name of the request, for errors
-	ping     bool
+	id   int64
+	name string // message name of the request, for errors
+	ping bool
+	// into, when set and intoUsed is false, receives the first part of its
+	// type (DecodeMessageInto). The reader holds intoMu while decoding into
+	// it; whoever gives up on the request takes intoMu once after removing it
+	// from the pending table, so dst is never written after the request
+	// returned.
+	into     Message
+	intoUsed bool
+	intoMu   sync.Mutex
 	parts    []ResponsePart
 	size     int64         // encoded bytes received so far
 	progress chan struct{} // one slot; signalled on every part
@@ -296,17 +304,40 @@ func (s *Session) Request(ctx context.Context, body Message) (*Response, error) 
 	if isNil(body) {
 		return nil, errors.New("etp: Request with a nil body")
 	}
-	return s.requestParts(ctx, []Message{body})
+	return s.requestParts(ctx, []Message{body}, requestOptions{})
+}
+
+// RequestInto is Request that decodes the first response part of dst's
+// message type into dst with DecodeMessageInto, so that buffers are reused
+// from one request to the next (for array bodies, the entries of dst's map
+// whose keys come back again keep their slices). That part's Body in the
+// Response is dst itself; other parts are decoded into new values. dst must
+// not be read or written by anyone else until RequestInto returns; afterwards
+// it holds the decoded part (or partial data when the request failed).
+func (s *Session) RequestInto(ctx context.Context, body Message, dst Message) (*Response, error) {
+	if isNil(body) {
+		return nil, errors.New("etp: RequestInto with a nil body")
+	}
+	if isNil(dst) {
+		return nil, errors.New("etp: RequestInto with a nil destination")
+	}
+	return s.requestParts(ctx, []Message{body}, requestOptions{into: dst})
+}
+
+// requestOptions are the internal variations of a request.
+type requestOptions struct {
+	ping bool    // a Core Ping: an uncorrelated Pong may complete it
+	into Message // decode the first part of this type into it
 }
 
 // requestParts is Request for a request of one or more parts.
-func (s *Session) requestParts(ctx context.Context, parts []Message) (*Response, error) {
+func (s *Session) requestParts(ctx context.Context, parts []Message, ro requestOptions) (*Response, error) {
 	for _, body := range parts {
 		if err := s.checkUserMessage(body); err != nil {
 			return nil, err
 		}
 	}
-	resp, err := s.roundTrip(ctx, parts)
+	resp, err := s.roundTrip(ctx, parts, ro)
 	if err != nil {
 		return resp, err
 	}
@@ -340,7 +371,7 @@ func (s *Session) Send(ctx context.Context, body Message) error {
 // (DevKit behaviour) are both accepted.
 func (s *Session) Ping(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
-	resp, err := s.roundTripOpts(ctx, []Message{&Ping{CurrentDateTime: start.UnixMicro()}}, true)
+	resp, err := s.roundTrip(ctx, []Message{&Ping{CurrentDateTime: start.UnixMicro()}}, requestOptions{ping: true})
 	if err != nil {
 		return 0, err
 	}
@@ -392,16 +423,18 @@ func messageName(body Message) string {
 // roundTrip sends the parts of one request (a single message, or a
 // multipart request whose later parts continue the first) and waits for the
 // complete response.
-func (s *Session) roundTrip(ctx context.Context, parts []Message) (*Response, error) {
-	return s.roundTripOpts(ctx, parts, false)
-}
-
-func (s *Session) roundTripOpts(ctx context.Context, parts []Message, ping bool) (*Response, error) {
+func (s *Session) roundTrip(ctx context.Context, parts []Message, ro requestOptions) (*Response, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("etp: request without messages")
 	}
 	name := messageName(parts[0])
 	if len(parts) > 1 {
+		for _, body := range parts {
+			if !MultipartAllowed(body.MessageProtocol(), body.MessageType()) {
+				return nil, fmt.Errorf("etp: %s cannot be part of a multipart request (schema multipartFlag false)",
+					messageName(body))
+			}
+		}
 		if s.multipartSem != nil {
 			select {
 			case s.multipartSem <- struct{}{}:
@@ -415,7 +448,8 @@ func (s *Session) roundTripOpts(ctx context.Context, parts []Message, ping bool)
 	}
 	p := &pendingRequest{
 		name:     name,
-		ping:     ping,
+		ping:     ro.ping,
+		into:     ro.into,
 		progress: make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
@@ -470,6 +504,7 @@ func (s *Session) wait(ctx context.Context, p *pendingRequest) (*Response, error
 			parts, err := p.parts, p.err
 			s.mu.Unlock()
 			if err != nil {
+				p.intoBarrier()
 				return nil, fmt.Errorf("etp: %s (message %d): %w", p.name, p.id, err)
 			}
 			return &Response{Parts: parts}, nil
@@ -479,12 +514,23 @@ func (s *Session) wait(ctx context.Context, p *pendingRequest) (*Response, error
 			}
 		case <-timeout:
 			s.forget(p)
+			p.intoBarrier()
 			return nil, fmt.Errorf("etp: %s (message %d): no response within %v: %w",
 				p.name, p.id, s.requestTimeout, context.DeadlineExceeded)
 		case <-ctx.Done():
 			s.forget(p)
+			p.intoBarrier()
 			return nil, fmt.Errorf("etp: %s (message %d): %w", p.name, p.id, ctx.Err())
 		}
+	}
+}
+
+// intoBarrier waits until the reader has stopped decoding into p.into. Call
+// it only after p left the pending table (so no new decode can start).
+func (p *pendingRequest) intoBarrier() {
+	if p.into != nil {
+		p.intoMu.Lock()
+		p.intoMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
 	}
 }
 
@@ -775,7 +821,7 @@ func (s *Session) readLoop() {
 			s.malformed(nil, fmt.Errorf("a %v WebSocket message (ETP 1.2 uses binary messages only)", typ))
 			return
 		}
-		h, body, err := DecodeMessage(buf, &s.decodeOpts)
+		h, body, err := s.decode(buf)
 		if err != nil {
 			var de *DecodeError
 			if errors.As(err, &de) && de.Code == EInvalidMessageType && de.HasHeader {
@@ -792,6 +838,31 @@ func (s *Session) readLoop() {
 			buf = make([]byte, 0, 64<<10) // do not keep a huge buffer for small messages
 		}
 	}
+}
+
+// decode decodes one received message, into the destination of the
+// pending request it answers when that request asked for it (RequestInto).
+func (s *Session) decode(buf []byte) (MessageHeader, Message, error) {
+	h, _, err := DecodeHeader(buf)
+	if err != nil || h.CorrelationID == 0 {
+		return DecodeMessage(buf, &s.decodeOpts)
+	}
+	s.mu.Lock()
+	p := s.pending[h.CorrelationID]
+	if p == nil || p.into == nil || p.intoUsed || p.into.MessageType() != h.MessageType ||
+		int32(p.into.MessageProtocol()) != h.Protocol {
+		s.mu.Unlock()
+		return DecodeMessage(buf, &s.decodeOpts)
+	}
+	p.intoUsed = true
+	p.intoMu.Lock()
+	s.mu.Unlock()
+	defer p.intoMu.Unlock()
+	h, err = DecodeMessageInto(buf, &s.decodeOpts, p.into)
+	if err != nil {
+		return h, nil, err
+	}
+	return h, p.into, nil
 }
 
 // readMessage reads one WebSocket message into buf (reusing its capacity).

@@ -22,7 +22,7 @@ import (
 // would, then hands every message to the test's handler, which answers as the
 // test needs (multipart, ProtocolException parts, garbage, silence, ...).
 type testPeer struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *httptest.Server
 	url  string
 	opts peerOptions
@@ -87,7 +87,7 @@ type peerConn struct {
 	gzip bool
 }
 
-func newTestPeer(t *testing.T, opts peerOptions) *testPeer {
+func newTestPeer(t testing.TB, opts peerOptions) *testPeer {
 	t.Helper()
 	p := &testPeer{t: t, opts: opts, gotMsg: make(chan struct{}, 1024), closed: make(chan *peerConn, 16)}
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))

@@ -487,6 +487,16 @@ func TestSessionEndFailsPendingRequests(t *testing.T) {
 			c.sendRaw(append(b, z.Bytes()...))
 		}, "ECOMPRESSION_NOTSUPPORTED"},
 		{"websocket close", func(c *peerConn) { _ = c.ws.Close(4001, "bye") }, "without CloseSession"},
+		{"gzip bomb", func(c *peerConn) {
+			h := MessageHeader{Protocol: int32(ProtocolDataspace), MessageType: 2, CorrelationID: 0,
+				MessageID: c.nextID(), MessageFlags: FlagFinalPart | FlagCompressed}
+			b, _ := AppendRecord(nil, &h)
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			_, _ = zw.Write(make([]byte, 1<<20)) // 1 MiB of zeros: far beyond 4 x 4 KiB
+			_ = zw.Close()
+			c.sendRaw(append(b, z.Bytes()...))
+		}, "EMAXSIZE_EXCEEDED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -931,5 +941,41 @@ func TestReadMessageGrows(t *testing.T) {
 	got, err := readMessage(bytes.NewReader(want), make([]byte, 0, 7))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("readMessage: %d bytes, %v", len(got), err)
+	}
+}
+
+func TestGetDataSubarraysIntoReusesBuffers(t *testing.T) {
+	t.Parallel()
+	p := newTestPeer(t, peerOptions{handler: func(c *peerConn, m peerMsg) {
+		b := m.body.(*GetDataSubarrays)
+		out := map[string]DataArray{}
+		for k, sub := range b.DataSubarrays {
+			v := make([]float64, sub.Counts[0])
+			for i := range v {
+				v[i] = float64(sub.Starts[0]) + float64(i)
+			}
+			out[k] = DataArray{Dimensions: sub.Counts, Data: DoubleArray(v)}
+		}
+		c.reply(m, &GetDataSubarraysResponse{DataSubarrays: out})
+	}})
+	s := dialPeer(t, p, nil)
+	dst := &GetDataSubarraysResponse{}
+	var first *float64
+	for round := range 3 {
+		start := int64(round * 1000)
+		res, err := s.GetDataSubarraysInto(testCtx(t), map[string]GetDataSubarraysType{
+			"0": {Starts: []int64{start}, Counts: []int64{1000}}}, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Success["0"].Data.Doubles
+		if len(d) != 1000 || d[0] != float64(start) || d[999] != float64(start+999) {
+			t.Fatalf("round %d: %v...", round, d[:3])
+		}
+		if round == 0 {
+			first = &d[0]
+		} else if &d[0] != first {
+			t.Errorf("round %d: the block was decoded into a new buffer", round)
+		}
 	}
 }
