@@ -14,8 +14,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/klauspost/compress/flate"
 )
 
 // Default limits for reading a package.
@@ -112,7 +110,6 @@ func newPackage(ctx context.Context, zr *zip.Reader, name, dir string, opts *Ope
 	if o.MaxParts <= 0 {
 		o.MaxParts = DefaultMaxParts
 	}
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	p := &Package{name: name, dir: dir, maxPart: o.MaxPartSize, parts: map[string]*zip.File{}, byUUID: map[string]int{}}
 	fail := func(part string, err error) (*Package, error) {
 		return nil, &Error{Package: name, Part: part, Err: err}

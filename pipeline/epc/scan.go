@@ -130,7 +130,7 @@ type frame struct {
 // with errNotEnergistics right after a root element outside the Energistics
 // namespaces. Errors do not name the part; the caller adds it.
 func scanXML(r io.Reader, sniff bool) (*scanResult, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3) // a UTF-8 byte order mark, as .NET tools write
 	}

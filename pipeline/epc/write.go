@@ -109,8 +109,8 @@ func Create(name string, opts *WriterOptions) (*Writer, error) {
 		return nil, &Error{Package: name, Err: fmt.Errorf("cannot create the temporary file: %w", err)}
 	}
 	zw := zip.NewWriter(tmp)
-	level := o.Level
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, level) })
+	pool := &flatePool{level: o.Level}
+	zw.RegisterCompressor(zip.Deflate, pool.get)
 	return &Writer{name: name, final: abs, tmp: tmp, zw: zw, opts: o, byUUID: map[string]int{}, external: map[string]string{}}, nil
 }
 
@@ -418,4 +418,41 @@ func (w *Writer) abort() error {
 		return &Error{Package: w.name, Err: fmt.Errorf("cannot remove the temporary file: %w", err)}
 	}
 	return nil
+}
+
+// flatePool reuses deflate compressors between parts: a compressor holds
+// about a megabyte of state, and packages have thousands of small parts.
+type flatePool struct {
+	level int
+	free  []*flate.Writer
+}
+
+func (p *flatePool) get(w io.Writer) (io.WriteCloser, error) {
+	if n := len(p.free); n > 0 {
+		fw := p.free[n-1]
+		p.free = p.free[:n-1]
+		fw.Reset(w)
+		return &pooledFlate{fw, p}, nil
+	}
+	fw, err := flate.NewWriter(w, p.level)
+	if err != nil {
+		return nil, err
+	}
+	return &pooledFlate{fw, p}, nil
+}
+
+// pooledFlate returns its compressor to the pool when closed. The zip
+// writer uses one at a time, under the Writer's lock.
+type pooledFlate struct {
+	*flate.Writer
+	pool *flatePool
+}
+
+func (f *pooledFlate) Close() error {
+	err := f.Writer.Close()
+	if f.pool != nil {
+		f.pool.free = append(f.pool.free, f.Writer)
+		f.pool = nil
+	}
+	return err
 }

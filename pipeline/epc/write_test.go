@@ -24,6 +24,11 @@ var fixedCore = CoreProperties{Creator: "tests", Created: "2026-01-02T03:04:05Z"
 // the package path and the XML by uuid.
 func writeModel(t *testing.T, dir string) (string, map[string][]byte) {
 	t.Helper()
+	return writeModelTB(t, dir)
+}
+
+func writeModelTB(t testing.TB, dir string) (string, map[string][]byte) {
+	t.Helper()
 	name := filepath.Join(dir, "model.epc")
 	w, err := Create(name, &WriterOptions{Core: fixedCore})
 	if err != nil {
