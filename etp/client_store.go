@@ -105,7 +105,10 @@ func (s *Session) GetDataObjects(ctx context.Context, uris map[string]string) (*
 // of at most the session limit (and the server's MaxPartSize) in the same
 // multipart request (BRIEF 6.2); the caller's map and objects are not
 // modified. Multipart requests respect the server's MaxConcurrentMultipart.
-// Results and errors per key: see MapResult. Safe for concurrent use.
+// If ctx ends after the first part of a multipart request went out and before
+// the last, the session ends too: the store would otherwise hold half a
+// request. Results and errors per key: see MapResult. Safe for concurrent
+// use.
 func (s *Session) PutDataObjects(ctx context.Context, objects map[string]DataObject) (*MapResult[PutResponse], error) {
 	parts, err := s.planPutDataObjects(objects)
 	if err != nil {
