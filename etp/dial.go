@@ -313,7 +313,7 @@ func (o *SessionOptions) headers() http.Header {
 	return h
 }
 
-// Dial connects to the ETP 1.2 server at url (ws:// or wss://) and opens a
+// Dial connects to the ETP 1.2 server at rawURL (ws:// or wss://) and opens a
 // session (BRIEF sections 1 and 3.2):
 //
 //   - the WebSocket upgrade offers the subprotocol etp12.energistics.org and
@@ -333,14 +333,14 @@ func (o *SessionOptions) headers() http.Header {
 // (wrapped; use CodeOf) naming the server's reason. ctx and
 // opts.HandshakeTimeout bound the whole exchange; ctx does not bound the
 // session afterwards. The returned Session must be closed with Close.
-func Dial(ctx context.Context, url string, opts *SessionOptions) (*Session, error) {
+func Dial(ctx context.Context, rawURL string, opts *SessionOptions) (*Session, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	where := redactURL(url)
+	where := redactURL(rawURL)
 	switch {
-	case strings.HasPrefix(strings.ToLower(url), "ws://"), strings.HasPrefix(strings.ToLower(url), "wss://"):
+	case strings.HasPrefix(strings.ToLower(rawURL), "ws://"), strings.HasPrefix(strings.ToLower(rawURL), "wss://"):
 	default:
 		return nil, fmt.Errorf("etp: dial %s: the URL must start with ws:// or wss://", where)
 	}
@@ -352,7 +352,7 @@ func Dial(ctx context.Context, url string, opts *SessionOptions) (*Session, erro
 
 	hctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
 	defer cancel()
-	conn, resp, err := websocket.Dial(hctx, url, &websocket.DialOptions{
+	conn, resp, err := websocket.Dial(hctx, rawURL, &websocket.DialOptions{
 		HTTPClient:   client,
 		HTTPHeader:   o.headers(),
 		Subprotocols: []string{Subprotocol},
@@ -401,6 +401,12 @@ func (o *SessionOptions) dialError(where string, resp *http.Response, err error)
 			msg += ": " + truncate(snippet, 300)
 		}
 		return errors.New(msg)
+	}
+	// A *url.Error repeats the whole URL, query included, which may hold a
+	// token (OSDU servers accept one as a query parameter): keep its cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("etp: dial %s: %s: %s", where, ue.Op, o.redact(ue.Err.Error()))
 	}
 	return fmt.Errorf("etp: dial %s: %s", where, o.redact(err.Error()))
 }

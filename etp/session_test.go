@@ -204,6 +204,17 @@ func TestDialFailures(t *testing.T) {
 	}
 }
 
+func TestDialErrorHidesURLQuery(t *testing.T) {
+	t.Parallel()
+	p := newTestPeer(t, peerOptions{})
+	url := p.url
+	p.srv.Close() // nothing listens any more
+	_, err := Dial(testCtx(t), url+"?Authorization=Bearer%20query-secret", nil)
+	if err == nil || strings.Contains(err.Error(), "query-secret") || !strings.Contains(err.Error(), "query and credentials not shown") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestDialInvalidOptions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
