@@ -150,3 +150,57 @@ func BenchmarkWebSocketBaseline(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClientArrays moves float64 blocks with the real client, four
+// requests in flight on one session.
+func BenchmarkClientArrays(b *testing.B) {
+	for _, op := range []string{"put", "get"} {
+		for _, size := range []int{1 << 20, 8 << 20} {
+			b.Run(fmt.Sprintf("%s/block=%dKiB", op, size>>10), func(b *testing.B) {
+				_, url := startServer(b, &Options{MaxMessageSize: 32 << 20})
+				s := dialClient(b, url, 32<<20, false)
+				ctx := context.Background()
+				n := int64(size / 8)
+				id := uid(etp.ObjectURI("", "eml20.obj_EpcExternalPartReference", etp.NewUUID()), "/bench")
+				if _, err := s.PutUninitializedDataArrays(ctx, map[string]etp.PutUninitializedDataArrayType{"0": {UID: id,
+					Metadata: etp.DataArrayMetadata{Dimensions: []int64{64, n}, TransportArrayType: etp.AnyArrayDouble,
+						LogicalArrayType: etp.LogicalArrayDouble64LE}}}); err != nil {
+					b.Fatal(err)
+				}
+				vals := make([]float64, n)
+				for i := range vals {
+					vals[i] = float64(i)
+				}
+				b.SetBytes(int64(size))
+				b.ResetTimer()
+				sem := make(chan struct{}, 4)
+				errs := make(chan error, b.N)
+				for i := range b.N {
+					sem <- struct{}{}
+					go func() {
+						defer func() { <-sem }()
+						row := []int64{int64(i % 64), 0}
+						var err error
+						if op == "put" {
+							_, err = s.PutDataSubarrays(ctx, map[string]etp.PutDataSubarraysType{"0": {UID: id,
+								Data: etp.DoubleArray(vals), Starts: row, Counts: []int64{1, n}}})
+						} else {
+							_, err = s.GetDataSubarrays(ctx, map[string]etp.GetDataSubarraysType{"0": {UID: id,
+								Starts: row, Counts: []int64{1, n}}})
+						}
+						errs <- err
+					}()
+				}
+				for range cap(sem) {
+					sem <- struct{}{}
+				}
+				close(errs)
+				for err := range errs {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -220,7 +220,7 @@ func TestReceiveChecks(t *testing.T) {
 			}},
 		{name: "gzip bomb", open: true, code: etp.EMaxSizeExceeded, protoIn: 24,
 			msg: func(id int64) []byte {
-				return append(header(24, 3, 0, id, fin|etp.FlagCompressed), gzipBytes(t, make([]byte, 8<<20))...)
+				return append(header(24, 3, 0, id, fin|etp.FlagCompressed), gzipBytes(t, make([]byte, 3<<20))...)
 			}},
 		{name: "odd message id", open: true, code: etp.EInvalidMessage, protoIn: 24,
 			msg: func(id int64) []byte { return append(header(24, 1, 0, id+1, fin), getDS...) }},
