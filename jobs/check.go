@@ -26,8 +26,9 @@ type CheckOptions struct {
 
 // Check verifies what Parse cannot without touching the outside world, for the
 // servers and tasks the job uses: input files exist and are regular files
-// (upload_array.file, download_array.verify_against unless another task of the
-// job writes it, token_file, ca_file), every put_objects pattern matches at least
+// (upload_array.file, download_array.verify_against, import_epc.file and
+// import_epc.hdf5 unless another task of the job writes them, token_file,
+// ca_file), every put_objects pattern matches at least
 // one file, a raw upload file's size equals its dtype size times its shape,
 // token_env variables are set and not empty, and output paths are not existing
 // directories (or, for get_objects.dir and data_dir, existing non-directories).
@@ -60,6 +61,10 @@ func (j *Job) Check(opts *CheckOptions) error {
 			}
 			if t.List != nil && t.List.Output != "" {
 				c.outputs[t.List.Output] = true
+			}
+			if t.ExportEPC != nil {
+				c.outputs[t.ExportEPC.File] = true
+				c.outputs[t.ExportEPC.HDF5] = true
 			}
 			if t.Transaction != nil {
 				collect(t.Transaction.Tasks)
@@ -278,5 +283,26 @@ func (c *checker) task(t *Task) {
 		c.dir(t.refs, "get_objects.dir", t.GetObjects.Dir)
 	case t.List != nil:
 		c.output(t.refs, "list.output", t.List.Output)
+	case t.ImportEPC != nil:
+		x := t.ImportEPC
+		if !c.outputs[x.File] {
+			c.input(t.refs, "import_epc.file", x.File, "EPC file")
+		}
+		if x.HDF5 != "" && !c.outputs[x.HDF5] {
+			c.input(t.refs, "import_epc.hdf5", x.HDF5, "HDF5 file")
+		}
+		ids := make([]string, 0, len(x.HDF5ByProxy))
+		for id := range x.HDF5ByProxy {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if f := x.HDF5ByProxy[id]; !c.outputs[f] {
+				c.input(t.refs, "import_epc.hdf5."+id, f, "HDF5 file")
+			}
+		}
+	case t.ExportEPC != nil:
+		c.output(t.refs, "export_epc.file", t.ExportEPC.File)
+		c.output(t.refs, "export_epc.hdf5", t.ExportEPC.HDF5)
 	}
 }

@@ -25,6 +25,9 @@ func TestCheck(t *testing.T) {
 		"out/dir2":     {Mode: 0o755 | os.ModeDir},
 		"out/file":     {Data: []byte("x")},
 		"store":        {Data: []byte("not a dir")},
+		"data/m.epc":   {Data: []byte("PK")},
+		"data/m.h5":    {Data: []byte("HDF")},
+		"out/x.h5":     {Mode: 0o755 | os.ModeDir},
 	}
 	env := mapEnv(map[string]string{"ETP_TOKEN": "tok", "BLANK": " "})
 	tests := []struct {
@@ -87,6 +90,29 @@ test.yaml:11:31: tasks[5].list.output: output file "out/dir2" is an existing dir
 			want: `test.yaml:2:37: tasks[0].upload_array.file: array file "/abs/z.npy" the path leaves the checked directory
 test.yaml:3:41: tasks[1].download_array.file: output file "../out.npy": the path leaves the checked directory
 test.yaml:4:39: tasks[2].put_objects.files[0]: pattern "../*.xml": the path leaves the checked directory`,
+		},
+		{
+			name: "EPC inputs present, or written by another task",
+			job: `tasks:
+  - {name: imp, import_epc: {file: data/m.epc, hdf5: data/m.h5}}
+  - {name: imp2, import_epc: {file: data/m.epc, hdf5: {` + testUUID + `: data/m.h5}}}
+  - {name: exp, export_epc: {file: out/new/m.epc}}
+  - {name: imp3, depends_on: [exp], import_epc: {file: out/new/m.epc, hdf5: out/new/m.h5}}`,
+		},
+		{
+			name: "EPC inputs missing, outputs that are directories",
+			job: `tasks:
+  - {name: imp, import_epc: {file: data/none.epc, hdf5: data/sub.d}}
+  - {name: imp2, import_epc: {file: data, hdf5: {` + testUUID + `: data/none.h5}}}
+  - {name: exp, export_epc: {file: out/dir2, hdf5: out/dir.npy}}
+  - {name: exp2, export_epc: {file: out/x.epc}}`,
+			want: `test.yaml:2:36: tasks[0].import_epc.file: EPC file "data/none.epc" does not exist
+test.yaml:2:57: tasks[0].import_epc.hdf5: HDF5 file "data/sub.d" is not a regular file
+test.yaml:3:37: tasks[1].import_epc.file: EPC file "data" is not a regular file
+test.yaml:3:88: tasks[1].import_epc.hdf5.` + testUUID + `: HDF5 file "data/none.h5" does not exist
+test.yaml:4:36: tasks[2].export_epc.file: output file "out/dir2" is an existing directory
+test.yaml:4:52: tasks[2].export_epc.hdf5: output file "out/dir.npy" is an existing directory
+test.yaml:5:37: tasks[3].export_epc.file: output file "out/x.h5" is an existing directory`,
 		},
 		{
 			name: "nested transaction tasks and the embedded data_dir",

@@ -19,7 +19,7 @@ var (
 	embeddedKeys = []string{"data_dir", "max_message_size", "compression", "sessions", "in_flight", "request_timeout"}
 	defaultsKeys = []string{"server", "dataspace", "retries", "timeout"}
 	commonKeys   = []string{"name", "depends_on", "retries", "timeout", "server", "dataspace"}
-	actionKeys   = []string{KindCreateDataspace, KindDeleteDataspace, KindPutObjects, KindGetObjects, KindDeleteObjects, KindUploadArray, KindDownloadArray, KindCopy, KindList, KindTransaction}
+	actionKeys   = []string{KindCreateDataspace, KindDeleteDataspace, KindPutObjects, KindGetObjects, KindDeleteObjects, KindUploadArray, KindDownloadArray, KindCopy, KindList, KindTransaction, KindImportEPC, KindExportEPC}
 	taskKeys     = append(append([]string{}, commonKeys...), actionKeys...)
 	// inTransactionKinds may appear inside a transaction.
 	inTransactionKinds = []string{KindPutObjects, KindGetObjects, KindDeleteObjects, KindUploadArray, KindDownloadArray, KindList}
@@ -518,6 +518,10 @@ func (d *decoder) task(n *yaml.Node, path string, group *Task) *Task {
 		a.list(action.val)
 	case KindTransaction:
 		a.transaction(action.val)
+	case KindImportEPC:
+		a.importEPC(action.val)
+	case KindExportEPC:
+		a.exportEPC(action.val)
 	}
 	return t
 }
@@ -1025,5 +1029,154 @@ func (a *actx) transaction(n *yaml.Node) {
 	}
 	if e, ok := a.d.required(m, "tasks", " (the tasks to run in the transaction)"); ok {
 		x.Tasks = a.d.taskList(e.val, e.key, joinPath(a.path, "tasks"), a.t)
+	}
+}
+
+func (a *actx) importEPC(n *yaml.Node) {
+	m := a.mapping(n, []string{"file", "hdf5", "transaction", "check_references"})
+	x := &ImportEPC{Transaction: true, CheckReferences: true}
+	a.t.ImportEPC = x
+	a.needDataspace()
+	if v, ok := a.d.reqStr(m, "file", " (the .epc package to import)"); ok {
+		if f, ok := a.d.filePath(v, a.t.refs, "import_epc.file"); ok {
+			x.File = f
+		}
+	}
+	if e, ok := m.get("hdf5"); ok {
+		a.importHDF5(e, x)
+	}
+	if b, ok := a.d.bool(m, "transaction"); ok {
+		x.Transaction = b
+	}
+	if b, ok := a.d.bool(m, "check_references"); ok {
+		x.CheckReferences = b
+	}
+}
+
+// importHDF5 reads import_epc.hdf5: one file for every proxy (a value, or a
+// list of one), or a mapping from proxy uuid to file.
+func (a *actx) importHDF5(e entry, x *ImportEPC) {
+	path := joinPath(a.path, "hdf5")
+	n := e.val
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if v, ok := a.d.scalar(n, path); ok {
+			if f, ok := a.d.filePath(v, a.t.refs, "import_epc.hdf5"); ok {
+				x.HDF5 = f
+			}
+		}
+	case yaml.SequenceNode:
+		if len(n.Content) != 1 {
+			a.d.errorf(n, path, "expected one HDF5 file (used for every EpcExternalPartReference) or a mapping from EpcExternalPartReference uuid to file; a list of %d files does not say which file is whose", len(n.Content))
+			return
+		}
+		c := a.d.node(n.Content[0])
+		if c == nil {
+			return
+		}
+		if v, ok := a.d.scalar(c, indexPath(path, 0)); ok {
+			if f, ok := a.d.filePath(v, a.t.refs, "import_epc.hdf5"); ok {
+				x.HDF5 = f
+			}
+		}
+	case yaml.MappingNode:
+		if len(n.Content) == 0 {
+			a.d.errorf(n, path, "the mapping is empty: map EpcExternalPartReference uuids to HDF5 files, or leave hdf5 out")
+			return
+		}
+		seen := map[string]*yaml.Node{}
+		files := map[string]string{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := a.d.node(n.Content[i])
+			if k == nil {
+				return
+			}
+			if k.Kind != yaml.ScalarNode || !uuidRE.MatchString(strings.TrimSpace(k.Value)) {
+				what := kindName(k)
+				if k.Kind == yaml.ScalarNode {
+					what = quoteShort(k.Value)
+				}
+				a.d.errorf(k, path, "expected the uuid of an EpcExternalPartReference as key, got %s", what)
+				continue
+			}
+			id := strings.ToLower(strings.TrimSpace(k.Value))
+			kp := joinPath(path, id)
+			if prev, dup := seen[id]; dup {
+				a.d.errorf(k, kp, "uuid %s is listed twice (first at line %d)", id, prev.Line)
+				continue
+			}
+			seen[id] = k
+			vn := a.d.node(n.Content[i+1])
+			if vn == nil {
+				return
+			}
+			if isNull(vn) {
+				a.d.errorf(k, kp, "has no value: give the HDF5 file of this EpcExternalPartReference")
+				continue
+			}
+			if v, ok := a.d.scalar(vn, kp); ok {
+				if f, ok := a.d.filePath(v, a.t.refs, "import_epc.hdf5."+id); ok {
+					files[id] = f
+				}
+			}
+		}
+		if len(files) > 0 {
+			x.HDF5ByProxy = files
+		}
+	default:
+		a.d.errorf(n, path, "expected an HDF5 file or a mapping from EpcExternalPartReference uuid to file, got %s", kindName(n))
+	}
+}
+
+func (a *actx) exportEPC(n *yaml.Node) {
+	m := a.mapping(n, []string{"file", "hdf5", "uris", "types", "include_referenced"})
+	x := &ExportEPC{IncludeReferenced: true}
+	a.t.ExportEPC = x
+	switch {
+	case m.has("uris") && m.has("types"):
+		e := m.entries["types"]
+		a.d.errorf(e.key, joinPath(a.path, "types"), "set uris or types, not both")
+	case m.has("uris"):
+		x.URIs = a.uris(m, "uris", true)
+	case m.has("types"):
+		x.Types = a.types(m, "types")
+	}
+	a.needDataspace()
+	var fileV value
+	if v, ok := a.d.reqStr(m, "file", " (the .epc package to write)"); ok {
+		if f, ok := a.d.filePath(v, a.t.refs, "export_epc.file"); ok {
+			x.File, fileV = f, v
+			a.d.output(a.t, v, f)
+		}
+	}
+	if v, ok := a.d.str(m, "hdf5"); ok {
+		if f, ok := a.d.filePath(v, a.t.refs, "export_epc.hdf5"); ok {
+			if f == x.File {
+				a.d.fail(v, "names the package file itself: the arrays need a file of their own")
+			} else {
+				x.HDF5 = f
+				a.d.output(a.t, v, f)
+			}
+		}
+	} else if e, present := m.entries["hdf5"]; present && isNull(e.val) {
+		a.d.errorf(e.key, joinPath(a.path, "hdf5"), "has no value: name the HDF5 file, or leave hdf5 out for the default (the package's name with .h5)")
+	} else if x.File != "" {
+		// Default: the package's name with .h5.
+		raw := strings.TrimSuffix(fileV.text, filepath.Ext(fileV.text)) + ".h5"
+		f := a.d.path(raw)
+		switch prev, dup := a.d.outputs[f]; {
+		case f == x.File:
+			a.d.fail(fileV, `already ends in ".h5", the default for the HDF5 file: set hdf5 to name the arrays' file`)
+		case dup:
+			a.d.fail(fileV, "the default HDF5 file (the package's name with .h5) is written by task %s too (at %s): set hdf5", quoteShort(prev.task.Name), a.d.pos(prev.v.node))
+		default:
+			x.HDF5 = f
+			a.t.refs["export_epc.hdf5"] = ref{pos: a.d.pos(fileV.node), path: fileV.path,
+				src: strings.TrimSuffix(fileV.src, filepath.Ext(fileV.src)) + ".h5", raw: raw}
+			a.d.outputs[f] = fileUse{task: a.t, v: fileV, path: f}
+		}
+	}
+	if b, ok := a.d.bool(m, "include_referenced"); ok {
+		x.IncludeReferenced = b
 	}
 }

@@ -127,10 +127,10 @@
 //
 // Names in depends_on must exist; cycles are errors that name every task in
 // the cycle. The actions are create_dataspace, delete_dataspace, put_objects,
-// get_objects, delete_objects, upload_array, download_array, list, copy and
-// transaction. A task whose action has URIs (uris, uri) works in the URIs'
-// dataspace when neither the task nor defaults sets one; when one is set, every
-// URI must be in it.
+// get_objects, delete_objects, upload_array, download_array, list, copy,
+// transaction, import_epc and export_epc. A task whose action has URIs (uris,
+// uri) works in the URIs' dataspace when neither the task nor defaults sets
+// one; when one is set, every URI must be in it.
 //
 // # create_dataspace and delete_dataspace
 //
@@ -227,6 +227,49 @@
 //
 // Copies data objects between dataspaces, on one server or two. from and to
 // must differ.
+//
+// # import_epc
+//
+//	import_epc:
+//	  file: models/volve.epc     # required; an EPC package (.epc)
+//	  hdf5: models/volve.h5      # optional: one HDF5 file for every EpcExternalPartReference
+//	  # or, per EpcExternalPartReference uuid:
+//	  # hdf5:
+//	  #   3ee0ef4f-7e54-4b4a-9aab-b1ee2a73d2e6: models/volve.h5
+//	  transaction: true          # default true
+//	  check_references: true     # default true
+//
+// Stores every data object of the package in the task's dataspace, and the
+// arrays its objects point at from the package's HDF5 files. Each
+// EpcExternalPartReference of the package names its HDF5 file (relative to
+// the package); hdf5 replaces that: a single file (or a list of one) stands
+// for every EpcExternalPartReference, a mapping from uuid to file for the
+// listed ones only. With transaction, everything is written in one ETP
+// transaction, committed when all is stored and rolled back otherwise. With
+// check_references, the task fails before writing anything when an object
+// refers to an object that is not in the package or an array's HDF5 file or
+// dataset is missing. Job.Check verifies that file and the hdf5 files exist
+// (unless another task of the job writes them).
+//
+// # export_epc
+//
+//	export_epc:
+//	  file: out/model.epc        # required; replaced if it exists
+//	  hdf5: out/model.h5         # default: file with .h5 for its extension
+//	  types: [resqml20.*]        # optional filter; default: every object
+//	  # or uris: [...]           # chosen objects, in the task's dataspace
+//	  include_referenced: true   # default true
+//
+// Writes objects of the task's dataspace to an EPC package, and their arrays
+// to one HDF5 file, which the package's EpcExternalPartReference objects name
+// relative to the package. Set types or uris, not both; with neither, every
+// object of the dataspace is exported. With include_referenced, the objects
+// the chosen ones refer to (directly or through others) are exported too, so
+// the package has no dangling references. The package is written to a
+// temporary file and renamed into place when complete.
+//
+// import_epc and export_epc run at top level only, never inside a
+// transaction task: import_epc opens its own transaction.
 //
 // # transaction
 //

@@ -34,7 +34,7 @@ var requiredErrorCases = []string{
 	"bad-glob", "bad-array-path", "duplicate-key", "unknown-server", "bad-server", "dataspace-missing",
 	"dataspace-mismatch", "transaction", "copy", "get-objects", "output-conflict", "yaml-syntax",
 	"two-documents", "empty", "not-a-mapping", "tasks-missing", "wrong-kinds", "merge-key",
-	"too-many-errors", "npy-with-dtype", "raw-needs-dtype-shape",
+	"too-many-errors", "npy-with-dtype", "raw-needs-dtype-shape", "import-epc", "export-epc",
 }
 
 func TestParseErrorsGolden(t *testing.T) {

@@ -61,6 +61,8 @@ const (
 	KindCopy            = "copy"
 	KindList            = "list"
 	KindTransaction     = "transaction"
+	KindImportEPC       = "import_epc"
+	KindExportEPC       = "export_epc"
 )
 
 // Pos is a position in a job file. Line and Column are 1-based; zero means unknown.
@@ -203,6 +205,8 @@ type Task struct {
 	Copy            *Copy
 	List            *List
 	Transaction     *Transaction
+	ImportEPC       *ImportEPC
+	ExportEPC       *ExportEPC
 
 	path string
 	refs map[string]ref
@@ -242,6 +246,10 @@ func (t *Task) Kind() string {
 		return KindList
 	case t.Transaction != nil:
 		return KindTransaction
+	case t.ImportEPC != nil:
+		return KindImportEPC
+	case t.ExportEPC != nil:
+		return KindExportEPC
 	}
 	return ""
 }
@@ -466,4 +474,57 @@ type Transaction struct {
 	// group only. Allowed kinds: put_objects, get_objects, delete_objects,
 	// upload_array, download_array, list.
 	Tasks []*Task
+}
+
+// ImportEPC stores the data objects of an EPC package (the OPC zip archive
+// RESQML tools write) in Task.Dataspace, and the arrays they point at from
+// the package's HDF5 files. It runs at top level only, never inside a
+// transaction task: with Transaction set it opens its own.
+type ImportEPC struct {
+	// File is the .epc package, resolved against Job.Dir. Required.
+	File string
+	// HDF5, when not empty, is one HDF5 file (resolved against Job.Dir) that
+	// holds the arrays of every EpcExternalPartReference of the package,
+	// whatever files the package names. Default empty: each
+	// EpcExternalPartReference's externalResource relationship names its
+	// file, relative to the package's directory. At most one of HDF5 and
+	// HDF5ByProxy is set.
+	HDF5 string
+	// HDF5ByProxy maps the uuid (lower case) of an EpcExternalPartReference to
+	// the HDF5 file (resolved against Job.Dir) holding its arrays, in place of
+	// the file the package names for that proxy; other proxies keep theirs.
+	// Default nil.
+	HDF5ByProxy map[string]string
+	// Transaction writes all objects and arrays in one ETP transaction,
+	// committed when everything is stored and rolled back otherwise. Default true.
+	Transaction bool
+	// CheckReferences fails the task before anything is written when a data
+	// object refers to an object that is not in the package, or an array's
+	// HDF5 file or dataset is missing. Default true.
+	CheckReferences bool
+}
+
+// ExportEPC writes data objects of Task.Dataspace, and their arrays, to an
+// EPC package and an HDF5 file. It runs at top level only.
+type ExportEPC struct {
+	// File is the .epc package to write, resolved against Job.Dir; replaced
+	// if it exists. Required.
+	File string
+	// HDF5 is the HDF5 file the arrays are written to, resolved against
+	// Job.Dir and replaced if it exists; the package's
+	// EpcExternalPartReference objects name it relative to File's directory.
+	// Default: File with its extension replaced by ".h5" (out/model.epc ->
+	// out/model.h5). Never equal to File.
+	HDF5 string
+	// URIs, when set, are the objects to export: canonical data object URIs in
+	// Task.Dataspace. At most one of URIs and Types is set.
+	URIs []string
+	// Types, when set, exports the objects of these qualified types (wildcards
+	// such as resqml20.* allowed). With neither URIs nor Types, every object
+	// of the dataspace is exported.
+	Types []string
+	// IncludeReferenced also exports every object the chosen ones refer to,
+	// directly or through others, so that the package has no dangling
+	// references. Default true.
+	IncludeReferenced bool
 }

@@ -118,6 +118,15 @@ func TestParseFullJob(t *testing.T) {
 				}}},
 			{Name: "delete-dataspace", Pos: pos(120, 5), DependsOn: []string{"tx", "copy"}, Retries: 3, Timeout: 30 * time.Minute, Server: "embedded", Dataspace: "demo/old",
 				DeleteDataspace: &DeleteDataspace{IfMissing: IfExistsFail}},
+			{Name: "import-epc", Pos: pos(123, 5), DependsOn: []string{"create-dataspace"}, Retries: 3, Timeout: 30 * time.Minute, Server: "embedded", Dataspace: "demo/quickstart",
+				ImportEPC: &ImportEPC{File: p("models/volve.epc"), HDF5ByProxy: map[string]string{testUUID: p("models/volve.h5")}}},
+			{Name: "import-epc-one-hdf5", Pos: pos(131, 5), Retries: 3, Timeout: 30 * time.Minute, Server: "embedded", Dataspace: "demo/quickstart",
+				ImportEPC: &ImportEPC{File: p("out/export.epc"), HDF5: p("out/arrays.h5"), Transaction: true, CheckReferences: true}},
+			{Name: "export-epc", Pos: pos(133, 5), Retries: 3, Timeout: 30 * time.Minute, Server: "embedded", Dataspace: "demo/quickstart",
+				ExportEPC: &ExportEPC{File: p("out/export.epc"), HDF5: p("out/arrays.h5"), Types: []string{"resqml20.*", "eml20.*"}}},
+			{Name: "export-epc-uris", Pos: pos(139, 5), Retries: 3, Timeout: 30 * time.Minute, Server: "embedded", Dataspace: "demo/quickstart",
+				ExportEPC: &ExportEPC{File: p("out/chosen.epc"), HDF5: p("out/chosen.h5"), IncludeReferenced: true,
+					URIs: []string{"eml:///dataspace('demo/quickstart')/resqml20.obj_Grid2dRepresentation(49e4c1e1-891c-11ee-a655-4da4d0f45a8a)"}}},
 		},
 	}
 	if diff := cmp.Diff(want, job, ignoreUnexported); diff != "" {
@@ -226,6 +235,25 @@ func TestParseDefaultsAndShorthands(t *testing.T) {
 				c := j.Task("c").Copy
 				want := &Copy{From: Endpoint{"prod", "a"}, To: Endpoint{"embedded", "a"}, Arrays: true}
 				if diff := cmp.Diff(want, c); diff != "" {
+					t.Error(diff)
+				}
+			},
+		},
+		{
+			name: "EPC actions get their defaults",
+			job: "version: 1\ndefaults: {dataspace: demo/quickstart}\ntasks:\n  - {name: i, import_epc: {file: m.epc}}\n" +
+				"  - {name: j, import_epc: {file: m.epc, hdf5: [one.h5]}}\n  - {name: e, export_epc: {file: out/m.v2.epc}}\n" +
+				"  - {name: u, dataspace: ~, export_epc: {file: u.epc, uris: [\"" + testRef + "\"]}}\n",
+			check: func(t *testing.T, j *Job) {
+				got := []any{j.Task("i").ImportEPC, j.Task("j").ImportEPC, j.Task("e").ExportEPC, j.Task("u").ExportEPC, j.Task("u").Dataspace}
+				want := []any{
+					&ImportEPC{File: "m.epc", Transaction: true, CheckReferences: true},
+					&ImportEPC{File: "m.epc", HDF5: "one.h5", Transaction: true, CheckReferences: true},
+					&ExportEPC{File: filepath.Join("out", "m.v2.epc"), HDF5: filepath.Join("out", "m.v2.h5"), IncludeReferenced: true},
+					&ExportEPC{File: "u.epc", HDF5: "u.h5", URIs: []string{testRef}, IncludeReferenced: true},
+					"demo/quickstart",
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
 					t.Error(diff)
 				}
 			},
