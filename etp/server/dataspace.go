@@ -26,7 +26,7 @@ func (s *session) getDataspaces(h etp.MessageHeader, m *etp.GetDataspaces) {
 			f.LastWriteAfter = 0
 		}
 	}
-	list, more, err := s.srv.db.ListDataspaces(f)
+	list, more, err := s.dataspaceLister().ListDataspaces(f)
 	if err != nil {
 		ei := s.storageError(err)
 		s.sendError(h, ei.Code, ei.Message)
@@ -45,6 +45,20 @@ func (s *session) getDataspaces(h etp.MessageHeader, m *etp.GetDataspaces) {
 		r.add(responseCountExceeded(s.srv.opts.MaxResponseCount, "dataspaces"))
 	}
 	r.finish()
+}
+
+// dataspaceLister returns where to list dataspaces: the session's first
+// read-write transaction (which sees the dataspaces it created), else the
+// store.
+func (s *session) dataspaceLister() storage.ReadWriter {
+	s.txmu.Lock()
+	defer s.txmu.Unlock()
+	for _, t := range s.txs {
+		if t.tx != nil {
+			return t.tx
+		}
+	}
+	return s.srv.db
 }
 
 func responseCountExceeded(n int, what string) *etp.ProtocolException {

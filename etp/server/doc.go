@@ -65,7 +65,8 @@
 // is refused with EREQUEST_DENIED unless Options.DeleteDataspaceCascade).
 //
 // Store: GetDataObjects, PutDataObjects (upsert) and DeleteDataObjects (which
-// also deletes the object's arrays). Objects larger than one message travel
+// also deletes the object's arrays); pruneContainedObjects is ignored, as the
+// store keeps no containment. Objects larger than one message travel
 // as a DataObject with a blobId followed by Store Chunk messages, in both
 // directions (BRIEF 6.2). URIs must be canonical (BRIEF 6.6; the default
 // dataspace is allowed, versioned URIs get ENOTSUPPORTED), the XML must be
@@ -81,7 +82,8 @@
 // EINVALID_ARGUMENT for bad starts/counts, a count/data mismatch or the wrong
 // transport type, EMAXSIZE_EXCEEDED above MaxDataArraySize or when an
 // answer cannot fit one message (use GetDataSubarrays). The data object the
-// array URI names need not exist.
+// array URI names need not exist, and its type is not checked against the
+// negotiated data object types.
 //
 // Transaction: StartTransaction holds the listed dataspaces; the session's
 // writes to them stay invisible to other sessions until CommitTransaction,

@@ -155,6 +155,17 @@ func TestRequireTransactions(t *testing.T) {
 		keyCode(t, "0", etp.ERequestDenied)
 	id, _ := startTx(t, c, false, "eml:///dataspace('r')")
 	merge(t, c.request(&etp.PutDataspaces{Dataspaces: map[string]etp.Dataspace{"0": {URI: "eml:///dataspace('r')"}}}), 0).noErrors(t)
+	other, _ := openRaw(t, url, 0)
+	count := func(c *rawClient) int {
+		a := merge(t, c.request(&etp.GetDataspaces{}), 0)
+		a.noErrors(t)
+		return len(a.parts[0].(*etp.GetDataspacesResponse).Dataspaces)
+	}
+	if own, others := count(c), count(other); own != 2 || others != 1 {
+		t.Fatalf("the new dataspace is listed %d times in its session, %d outside; want 2 and 1", own, others)
+	}
 	merge(t, c.request(&etp.CommitTransaction{TransactionUUID: id}), 0).noErrors(t)
-	merge(t, c.request(&etp.GetDataspaces{}), 0).noErrors(t)
+	if n := count(other); n != 2 {
+		t.Fatalf("%d dataspaces after commit", n)
+	}
 }

@@ -58,6 +58,11 @@ func anyTypeMatch(patterns []string, qt string) bool {
 	return false
 }
 
+// maxClientTypes bounds the client's supportedDataObjects entries
+// considered: real clients send a handful, and the intersection costs
+// entries x server patterns.
+const maxClientTypes = 4096
+
 // intersectTypes returns the patterns usable in a session: the intersection
 // of the client's and the server's lists, wildcards matching every type of
 // their family (BRIEF 3.2). The more specific of two matching entries is
@@ -72,6 +77,9 @@ func intersectTypes(client []etp.SupportedDataObject, server []string) []string 
 			seen[k] = true
 			out = append(out, p)
 		}
+	}
+	if len(client) > maxClientTypes {
+		client = client[:maxClientTypes]
 	}
 	for _, c := range client {
 		cp := c.QualifiedType
