@@ -85,6 +85,7 @@ type peerConn struct {
 	mu   sync.Mutex
 	next int64
 	gzip bool
+	buf  []byte // read buffer, reused
 }
 
 func newTestPeer(t testing.TB, opts peerOptions) *testPeer {
@@ -141,10 +142,15 @@ func (p *testPeer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *peerConn) read() (peerMsg, error) {
-	typ, b, err := c.ws.Read(c.ctx)
+	typ, r, err := c.ws.Reader(c.ctx)
 	if err != nil {
 		return peerMsg{}, err
 	}
+	b, err := readMessage(r, c.buf[:0]) // the decoded body never aliases b
+	if err != nil {
+		return peerMsg{}, err
+	}
+	c.buf = b
 	if typ != websocket.MessageBinary {
 		return peerMsg{}, errors.New("text message")
 	}
