@@ -630,3 +630,59 @@ func TestClientRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestClientManySessions runs many sessions at once, each writing and
+// reading its own array with requests in flight.
+func TestClientManySessions(t *testing.T) {
+	t.Parallel()
+	_, url := startServer(t, &Options{MaxConcurrentRequests: 2})
+	ctx := testCtx(t)
+	const sessions, requests = 12, 8
+	owner := etp.ObjectURI("", "eml20.obj_EpcExternalPartReference", etp.NewUUID())
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions*requests)
+	for i := range sessions {
+		s := dialClient(t, url, 8<<10, i%2 == 0)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := uid(owner, fmt.Sprintf("/s%d", i))
+			if _, err := s.PutUninitializedDataArrays(ctx, map[string]etp.PutUninitializedDataArrayType{"0": {UID: id,
+				Metadata: etp.DataArrayMetadata{Dimensions: []int64{requests, 100}, TransportArrayType: etp.AnyArrayLong,
+					LogicalArrayType: etp.LogicalArrayInt64LE}}}); err != nil {
+				errs <- err
+				return
+			}
+			var inner sync.WaitGroup
+			for r := range requests {
+				inner.Add(1)
+				go func() {
+					defer inner.Done()
+					vals := make([]int64, 100)
+					for j := range vals {
+						vals[j] = int64(i*1_000_000 + r*1000 + j)
+					}
+					if _, err := s.PutDataSubarrays(ctx, map[string]etp.PutDataSubarraysType{"0": {UID: id,
+						Data: etp.LongArray(vals), Starts: []int64{int64(r), 0}, Counts: []int64{1, 100}}}); err != nil {
+						errs <- err
+						return
+					}
+					res, err := s.GetDataSubarrays(ctx, map[string]etp.GetDataSubarraysType{"0": {UID: id,
+						Starts: []int64{int64(r), 0}, Counts: []int64{1, 100}}})
+					if err == nil && !anyArrayEqual(res.Success["0"].Data, etp.LongArray(vals)) {
+						err = fmt.Errorf("session %d row %d differs", i, r)
+					}
+					if err != nil {
+						errs <- err
+					}
+				}()
+			}
+			inner.Wait()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
