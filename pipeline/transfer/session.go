@@ -79,10 +79,13 @@ func (c SessionClient) GetDataArray(ctx context.Context, id etp.DataArrayIdentif
 	return err
 }
 
-// GetDataSubarray implements Client.
+// GetDataSubarray implements Client. The response is decoded into dst's
+// buffers when they are large enough, so a worker that reads blocks of one
+// shape allocates nothing per block.
 func (c SessionClient) GetDataSubarray(ctx context.Context, id etp.DataArrayIdentifier, starts, counts []int64, dst *etp.AnyArray) error {
-	a, err := one(c.Session.GetDataSubarrays(ctx, map[string]etp.GetDataSubarraysType{key: {
-		UID: id, Starts: starts, Counts: counts}}))
+	into := &etp.GetDataSubarraysResponse{DataSubarrays: map[string]etp.DataArray{key: {Data: *dst}}}
+	a, err := one(c.Session.GetDataSubarraysInto(ctx, map[string]etp.GetDataSubarraysType{key: {
+		UID: id, Starts: starts, Counts: counts}}, into))
 	if err == nil {
 		*dst = a.Data
 	}
