@@ -4,6 +4,23 @@
 // numbers below refer to the project's protocol brief (BRIEF.md), written from
 // the official Avro schema etp.avpr.
 //
+// # Sessions
+//
+// Dial opens a client session: the WebSocket upgrade with subprotocol
+// etp12.energistics.org and the Authorization / data-partition-id headers
+// (BRIEF 1.1-1.2), then RequestSession/OpenSession, negotiating protocols,
+// gzip and the message limit (the smaller of both sides, BRIEF 3.2, 2.9).
+// A Session is safe for concurrent use: message ids are even, assigned in
+// wire order (BRIEF 2.5); one reader routes every response part by
+// correlation id (2.6) and assembles multipart responses until FIN (4.2).
+// Typed methods cover dataspaces, data objects (with Store Chunk parts for
+// large ones, 6.2), arrays, transactions and resources; map requests return a
+// MapResult with per-key errors (4.3), and server errors are *ProtocolError
+// (CodeOf gives the code). Every request takes a context; when the session
+// ends every pending request fails with an error wrapping ErrSessionClosed.
+// Close sends CloseSession and waits a bounded time. GetServerCapabilities
+// reads the capabilities document (1.3). See ExampleDial.
+//
 // # Messages
 //
 // Every message body is a Go struct named after its schema record
