@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"testing"
 )
@@ -68,4 +69,57 @@ func FuzzScanXML(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOpenMutations is a cheap, deterministic stand-in for fuzzing in every
+// test run: damaged archives and damaged XML parts never panic, and every
+// failure is an *Error.
+func TestOpenMutations(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	parts := [][]byte{grid20(uuidGrid20, uuidCrs20, uuidProxy20), grid22(uuidGrid22, uuidCrs23, uuidProxy23, uuidProxy23), proxy20(uuidProxy20, "p"),
+		contentTypesXML(defaultTypes, [][2]string{{"/a.xml", ctGrid20}}), relsXML([4]string{"h", RelExternalResource, "m.h5", "External"})}
+	mutate := func(b []byte) []byte {
+		b = append([]byte(nil), b...)
+		for k := 0; k < 1+r.IntN(4); k++ {
+			switch i := r.IntN(len(b)); r.IntN(3) {
+			case 0:
+				b[i] = byte(r.IntN(256))
+			case 1:
+				b = append(b[:i], b[min(len(b), i+1+r.IntN(8)):]...)
+			default:
+				b = append(b[:i], append([]byte("<>/\"'&;:x"[r.IntN(9):][:1]), b[i:]...)...)
+			}
+			if len(b) == 0 {
+				b = []byte("<")
+			}
+		}
+		return b
+	}
+	check := func(data []byte) {
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return
+		}
+		p, err := newPackage(context.Background(), zr, "m.epc", "/pkg", nil)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error is %T: %v", err, err)
+			}
+			return
+		}
+		for _, o := range p.Objects() {
+			if _, err := p.Read(o); err != nil {
+				t.Fatalf("Read %s after a successful Open: %v", o.PartName, err)
+			}
+		}
+	}
+	valid := buildZip(t, zipEntry{name: contentTypesName, data: parts[3]}, zipEntry{name: "a.xml", data: parts[0]},
+		zipEntry{name: "p.xml", data: parts[2]}, zipEntry{name: "_rels/p.xml.rels", data: parts[4]})
+	for i := 0; i < 200; i++ {
+		check(mutate(valid))
+		check(buildZip(t, zipEntry{name: contentTypesName, data: mutate(parts[3]), store: true}, zipEntry{name: "a.xml", data: mutate(parts[r.IntN(3)]), store: true},
+			zipEntry{name: "p.xml", data: parts[2], store: true}, zipEntry{name: "_rels/p.xml.rels", data: mutate(parts[4]), store: true}))
+	}
 }

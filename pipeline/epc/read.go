@@ -269,6 +269,8 @@ func (p *Package) readObject(f *zip.File, partName, ctype string) (Object, bool,
 		}
 		qt = xqt
 		ctype, _ = ContentType(qt)
+	} else if res.domain == "" {
+		return Object{}, false, fmt.Errorf("content type %q names a data object, but the root element <%s> is not in an Energistics namespace (got %q)", ctype, res.rootLocal, short(res.rootSpace))
 	} else if xerr == nil && typeName(xqt) != typeName(qt) {
 		return Object{}, false, fmt.Errorf("content type %q says %s, but the root element is <%s> (%s)", ctype, qt, res.rootLocal, xqt)
 	}

@@ -324,6 +324,8 @@ func TestOpenErrors(t *testing.T) {
 			want: "/docProps/core.xml: not well-formed XML"},
 		{name: "content type and root disagree", entries: []zipEntry{zipEntry{name: contentTypesName, data: contentTypesXML(defaultTypes, [][2]string{{"/a.xml", ctGrid20}})}, obj("a.xml", crs)},
 			want: `/a.xml: content type "` + ctGrid20 + `" says resqml20.obj_Grid2dRepresentation, but the root element is <LocalDepth3dCrs> (resqml20.obj_LocalDepth3dCrs)`},
+		{name: "data object content type on foreign XML", entries: []zipEntry{zipEntry{name: contentTypesName, data: contentTypesXML(defaultTypes, [][2]string{{"/a.xml", ctCrs20}})}, obj("a.xml", []byte(`<html uuid="`+uuidCrs20+`"/>`))},
+			want: `/a.xml: content type "` + ctCrs20 + `" names a data object, but the root element <html> is not in an Energistics namespace (got "")`},
 		{name: "generic XML without schemaVersion", entries: []zipEntry{ct, obj("a.xml", []byte(`<r:X xmlns:r="`+nsResqml+`" uuid="`+uuidCrs20+`"/>`))},
 			want: `/a.xml: content type "application/xml" names no data object type, and the XML does not say it either: root element <X> has no schemaVersion attribute`},
 		{name: "over-long text", entries: []zipEntry{ct, obj("a.xml", []byte(`<r:X xmlns:r="`+nsResqml+`" uuid="`+uuidCrs20+`" schemaVersion="2.0"><r:Title>`+strings.Repeat("t", 70000)+`</r:Title></r:X>`))},
