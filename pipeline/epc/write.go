@@ -68,7 +68,8 @@ type Writer struct {
 // Create starts a package to be written to name. The parts go to a
 // temporary file in the same directory, renamed to name by Close; Abort (or
 // a failed Close) removes it, so name is either the complete old file or the
-// complete new one. The caller must call Close or Abort.
+// complete new one. name's directory must exist: Create makes no
+// directories. The caller must call Close or Abort.
 func Create(name string, opts *WriterOptions) (*Writer, error) {
 	o := WriterOptions{}
 	if opts != nil {
