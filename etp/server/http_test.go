@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -218,5 +219,58 @@ func TestCapabilitiesJSONAllBranches(t *testing.T) {
 	bad := etp.ServerCapabilities{EndpointCapabilities: map[string]etp.DataValue{"nan": etp.Double(nan())}}
 	if _, err := capabilitiesJSON(&bad); err == nil {
 		t.Error("NaN encoded without error")
+	}
+}
+
+// TestFrames checks that messages larger than the frame limit are sent in
+// several WebSocket frames and arrive whole.
+func TestFrames(t *testing.T) {
+	t.Parallel()
+	srv, url := startServer(t, &Options{MaxFrameSize: 300})
+	if srv.Store() == nil {
+		t.Fatal("no store")
+	}
+	c, os := openRaw(t, url, 0)
+	if v, _ := etp.CapabilityInt64(os.EndpointCapabilities, "MaxWebSocketFramePayloadSize"); v != 300 {
+		t.Fatalf("MaxWebSocketFramePayloadSize %d", v)
+	}
+	id := uid(etp.ObjectURI("", "eml20.obj_EpcExternalPartReference", etp.NewUUID()), "/f")
+	vals := make([]float64, 1000)
+	for i := range vals {
+		vals[i] = float64(i) / 3
+	}
+	merge(t, c.request(&etp.PutDataArrays{DataArrays: map[string]etp.PutDataArraysType{"0": {UID: id,
+		Array: etp.DataArray{Dimensions: []int64{1000}, Data: etp.DoubleArray(vals)}}}}), 0).noErrors(t)
+	a := merge(t, c.request(&etp.GetDataArrays{DataArrays: map[string]etp.DataArrayIdentifier{"0": id}}), 0)
+	a.noErrors(t)
+	if got := a.parts[0].(*etp.GetDataArraysResponse).DataArrays["0"].Data; !anyArrayEqual(got, etp.DoubleArray(vals)) {
+		t.Fatal("values differ")
+	}
+}
+
+func TestListenAndServe(t *testing.T) {
+	t.Parallel()
+	srv, err := New(&Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe(ctx, "127.0.0.1:0") }()
+	time.Sleep(20 * time.Millisecond) // usually listening by now; either way it must return
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv2, err := New(&Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	if err := srv2.ListenAndServe(context.Background(), "256.0.0.1:1"); err == nil {
+		t.Fatal("listening on an invalid address succeeded")
 	}
 }
