@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -39,6 +40,10 @@ func decodeXML(r io.Reader, v any) error {
 	if err := dec.Decode(v); err != nil {
 		if err == io.EOF {
 			return fmt.Errorf("not well-formed XML: no root element")
+		}
+		var ue xml.UnmarshalError
+		if errors.As(err, &ue) {
+			return fmt.Errorf("unexpected XML: %s", string(ue))
 		}
 		return xmlError(err)
 	}

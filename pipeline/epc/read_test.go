@@ -273,6 +273,8 @@ func TestOpenErrors(t *testing.T) {
 		{name: "no content types", entries: []zipEntry{obj("a.xml", crs)}, want: "no [Content_Types].xml: not an OPC package"},
 		{name: "content types not well-formed", entries: []zipEntry{obj(contentTypesName, []byte("<Types>\n<Default></Types>"))},
 			want: "/[Content_Types].xml: not well-formed XML: line 2: element <Default> closed by </Types>"},
+		{name: "content types with another root", entries: []zipEntry{obj(contentTypesName, []byte("<Typos/>"))},
+			want: "/[Content_Types].xml: unexpected XML: expected element type <Types> but have <Typos>"},
 		{name: "content types with a bad override", entries: []zipEntry{obj(contentTypesName, contentTypesXML(nil, [][2]string{{"a.xml", ctCrs20}}))},
 			want: `/[Content_Types].xml: an Override needs a PartName starting with "/" and a ContentType (got PartName "a.xml"`},
 		{name: "content types with two defaults", entries: []zipEntry{obj(contentTypesName, contentTypesXML([][2]string{{"xml", "a/b"}, {"XML", "a/c"}}, nil))},
