@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/bits"
+	"sync"
 )
 
 // supportedFilter reports whether this package can undo filter id.
@@ -25,20 +27,11 @@ func (d *Dataset) unfilter(b []byte, mask uint32, want int64, addr uint64) ([]by
 		fl := d.filters[i]
 		switch fl.ID {
 		case filterDeflate:
-			zr, err := zlib.NewReader(bytes.NewReader(b))
+			out, err := inflate(b, limit)
 			if err != nil {
 				return nil, corrupt("chunk of "+d.name, int64(addr), "deflate: %v", err)
 			}
-			var out bytes.Buffer
-			out.Grow(int(min(want, int64(len(b))*8, 64<<20)))
-			n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
-			if err != nil {
-				return nil, corrupt("chunk of "+d.name, int64(addr), "deflate: %v", err)
-			}
-			if n > limit {
-				return nil, corrupt("chunk of "+d.name, int64(addr), "deflate output exceeds the %d-byte chunk", want)
-			}
-			b = out.Bytes()
+			b = out
 		case filterShuffle:
 			es := d.esize
 			if len(fl.Params) > 0 && fl.Params[0] > 0 && fl.Params[0] <= 1<<16 {
@@ -65,6 +58,47 @@ func (d *Dataset) unfilter(b []byte, mask uint32, want int64, addr uint64) ([]by
 		return nil, corrupt("chunk of "+d.name, int64(addr), "unfiltered chunk has %d bytes, want %d", len(b), want)
 	}
 	return b, nil
+}
+
+// maxDeflateRatio bounds how much deflate can expand its input (about
+// 1032:1 for runs of one byte), used to reject impossible sizes before
+// allocating.
+const maxDeflateRatio = 1100
+
+var zlibPool sync.Pool // of io.ReadCloser implementing zlib.Resetter
+
+// inflate decompresses a zlib stream that must hold at most limit bytes.
+// The output buffer is sized from limit only when the input could expand
+// that far, so a corrupt size never drives a large allocation.
+func inflate(b []byte, limit int64) ([]byte, error) {
+	src := bytes.NewReader(b)
+	var zr io.ReadCloser
+	if v := zlibPool.Get(); v != nil {
+		zr = v.(io.ReadCloser)
+		if err := zr.(zlib.Resetter).Reset(src, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if zr, err = zlib.NewReader(src); err != nil {
+			return nil, err
+		}
+	}
+	defer zlibPool.Put(zr)
+	size := min(limit, int64(len(b))*maxDeflateRatio+1024)
+	out := make([]byte, size+1)
+	n, err := io.ReadFull(zr, out)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("output exceeds %d bytes", size)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+	default:
+		return nil, err
+	}
+	if err := zr.Close(); err != nil {
+		return nil, err
+	}
+	return out[:n], nil
 }
 
 // unshuffle undoes HDF5's byte shuffle: the input holds byte 0 of every
@@ -96,5 +130,3 @@ func filterList(fs []Filter) string {
 	}
 	return s
 }
-
-var _ = fmt.Sprint

@@ -23,7 +23,7 @@ var (
 // h5pyPython returns an interpreter that imports h5py, or skips the test.
 // HDF5_TEST_PYTHON names one explicitly; otherwise /usr/bin/python3 (where
 // Debian's python3-h5py installs) and python3 on PATH are tried.
-func h5pyPython(t *testing.T) string {
+func h5pyPython(t testing.TB) string {
 	t.Helper()
 	pythonOnce.Do(func() {
 		cands := []string{os.Getenv("HDF5_TEST_PYTHON"), "/usr/bin/python3"}
@@ -108,6 +108,16 @@ func TestH5pyReadsWriter(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Fatalf("h5py read:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// benchPython runs a Python script with h5py for a benchmark's input.
+func benchPython(b *testing.B, script string, args ...string) {
+	b.Helper()
+	py := h5pyPython(b)
+	out, err := exec.CommandContext(b.Context(), py, append([]string{"-c", script}, args...)...).CombinedOutput()
+	if err != nil {
+		b.Fatalf("%s: %v\n%s", py, err, out)
 	}
 }
 
