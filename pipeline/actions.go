@@ -15,6 +15,7 @@ import (
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/jobs"
 	"github.com/etp-transfer/etp-transfer/pipeline/arrayfile"
+	"github.com/etp-transfer/etp-transfer/pipeline/epc"
 	"github.com/etp-transfer/etp-transfer/pipeline/transfer"
 )
 
@@ -188,7 +189,7 @@ func readObjectFile(path, ds string) (etp.DataObject, error) {
 	if err != nil {
 		return etp.DataObject{}, permanent(err)
 	}
-	info, err := parseObjectXML(data)
+	info, err := epc.Describe(data)
 	if err != nil {
 		return etp.DataObject{}, permanent(fmt.Errorf("%s: %w", path, err))
 	}

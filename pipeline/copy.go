@@ -8,6 +8,7 @@ import (
 
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/jobs"
+	"github.com/etp-transfer/etp-transfer/pipeline/epc"
 	"github.com/etp-transfer/etp-transfer/pipeline/transfer"
 )
 
@@ -63,7 +64,7 @@ func (r *runner) copy(ctx context.Context, fromSessions []*etp.Session, t *jobs.
 			return fmt.Errorf("GetDataObjects from %s: %w", c.From.Server, namedKeys(err, keys))
 		}
 		put := map[string]etp.DataObject{}
-		var arrays []arrayRef
+		var arrays []epc.ArrayRef
 		for k, o := range res.Success {
 			u, err := etp.ParseURI(o.Resource.URI)
 			if err != nil {
@@ -76,13 +77,13 @@ func (r *runner) copy(ctx context.Context, fromSessions []*etp.Session, t *jobs.
 			o.Resource.URI = etp.ObjectURI(c.To.Dataspace, u.QualifiedType, uuid)
 			put[keys[k]] = o
 			if c.Arrays {
-				refs, err := arrayRefs(o.Data)
+				desc, err := epc.Describe(o.Data)
 				if err != nil {
 					return permanent(fmt.Errorf("source object %s: %w", keys[k], err))
 				}
-				for _, ref := range refs {
-					if ref.Proxy == "" {
-						ref.Proxy = u.UUID // RESQML 2.2: the array hangs off the object itself
+				for _, ref := range desc.Arrays {
+					if ref.ProxyUUID == "" {
+						ref.ProxyUUID = u.UUID // RESQML 2.2: the array hangs off the object itself
 					}
 					arrays = append(arrays, ref)
 				}
@@ -104,11 +105,11 @@ func (r *runner) copy(ctx context.Context, fromSessions []*etp.Session, t *jobs.
 }
 
 // copyArray streams one referenced array, unless a previous attempt did.
-func (r *runner) copyArray(ctx context.Context, from, to []*etp.Session, t *jobs.Task, a arrayRef, st *taskState, rep *TaskReport) error {
+func (r *runner) copyArray(ctx context.Context, from, to []*etp.Session, t *jobs.Task, a epc.ArrayRef, st *taskState, rep *TaskReport) error {
 	c := t.Copy
-	uuid, err := etp.ParseUUID(a.Proxy)
+	uuid, err := etp.ParseUUID(a.ProxyUUID)
 	if err != nil {
-		return permanent(fmt.Errorf("array %s: HDF proxy uuid %q: %w", a.Path, a.Proxy, err))
+		return permanent(fmt.Errorf("array %s: HDF proxy uuid %q: %w", a.Path, a.ProxyUUID, err))
 	}
 	src := etp.DataArrayIdentifier{URI: etp.ObjectURI(c.From.Dataspace, epcType, uuid), PathInResource: a.Path}
 	dst := etp.DataArrayIdentifier{URI: etp.ObjectURI(c.To.Dataspace, epcType, uuid), PathInResource: a.Path}

@@ -133,35 +133,49 @@ func (w *Writer) Add(xml []byte) (Object, error) {
 	if int64(len(xml)) > w.opts.MaxPartSize {
 		return Object{}, &Error{Package: w.name, Err: &limitError{fmt.Sprintf("data object of %d bytes is larger than the limit of %d", len(xml), w.opts.MaxPartSize)}}
 	}
-	res, err := scanXML(bytes.NewReader(xml), false)
+	obj, err := Describe(xml)
 	if err != nil {
-		return Object{}, &Error{Package: w.name, Err: fmt.Errorf("data object: %w", err)}
+		return Object{}, &Error{Package: w.name, Err: err}
 	}
-	uuid, err := res.checkUUID()
-	if err != nil {
-		return Object{}, &Error{Package: w.name, Err: fmt.Errorf("data object: %w", err)}
-	}
-	qt, err := res.qualifiedType()
-	if err != nil {
-		return Object{}, &Error{Package: w.name, Err: fmt.Errorf("data object %s: %w", uuid, err)}
-	}
-	ctype, err := ContentType(qt)
-	if err != nil {
-		return Object{}, &Error{Package: w.name, Err: fmt.Errorf("data object %s: %w", uuid, err)}
-	}
-	_, typ, _ := strings.Cut(qt, ".")
-	part := "/" + typ + "_" + uuid + ".xml"
+	part, uuid := obj.PartName, obj.UUID
 	if i, dup := w.byUUID[uuid]; dup {
 		return Object{}, &Error{Package: w.name, Part: part, Err: fmt.Errorf("uuid %s was already added (as %s): a package holds each data object once", uuid, w.objects[i].PartName)}
 	}
 	if err := w.writePart(part, xml); err != nil {
 		return Object{}, err
 	}
-	obj := Object{PartName: part, ContentType: ctype, QualifiedType: qt, UUID: uuid, Title: res.title,
-		Version: res.objectVersion, SchemaVersion: res.schemaVersion, Size: int64(len(xml)), Arrays: res.arrays, References: res.refs}
 	w.byUUID[uuid] = len(w.objects)
 	w.objects = append(w.objects, obj)
 	return obj, nil
+}
+
+// Describe reads what one data object's XML says about itself, as Add
+// does: qualified type (from the root element's namespace, schemaVersion and
+// xsi:type or name), content type, uuid, title, version, the arrays it
+// refers to and its data object references. PartName is the name Add would
+// give it. It fails for XML that is not well-formed, has no uuid or is not an
+// Energistics data object.
+func Describe(xml []byte) (Object, error) {
+	res, err := scanXML(bytes.NewReader(xml), false)
+	if err != nil {
+		return Object{}, fmt.Errorf("data object: %w", err)
+	}
+	uuid, err := res.checkUUID()
+	if err != nil {
+		return Object{}, fmt.Errorf("data object: %w", err)
+	}
+	qt, err := res.qualifiedType()
+	if err != nil {
+		return Object{}, fmt.Errorf("data object %s: %w", uuid, err)
+	}
+	ctype, err := ContentType(qt)
+	if err != nil {
+		return Object{}, fmt.Errorf("data object %s: %w", uuid, err)
+	}
+	_, typ, _ := strings.Cut(qt, ".")
+	return Object{PartName: "/" + typ + "_" + uuid + ".xml", ContentType: ctype, QualifiedType: qt, UUID: uuid,
+		Title: res.title, Version: res.objectVersion, SchemaVersion: res.schemaVersion, Size: int64(len(xml)),
+		Arrays: res.arrays, References: res.refs}, nil
 }
 
 // writePart writes one zip entry. A failure here leaves the zip stream
