@@ -257,6 +257,12 @@ func (f *File) readSuperblock() error {
 	default:
 		return unsupported("superblock version %d", f.super)
 	}
+	// Like the HDF5 library, trust where the superblock was found over a
+	// stored base address that disagrees (a file with a user block
+	// prepended after it was written).
+	if f.base != at {
+		f.base = at
+	}
 	if f.root == undef {
 		return corrupt("superblock", at, "undefined root group address")
 	}

@@ -20,7 +20,7 @@ func openFixture(t *testing.T, name string) *File {
 }
 
 func TestSuperblockVersions(t *testing.T) {
-	for name, want := range map[string]int{"earliest.h5": 0, "v108.h5": 2, "latest.h5": 3} {
+	for name, want := range map[string]int{"earliest.h5": 0, "v108.h5": 2, "latest.h5": 3, "userblock.h5": 0} {
 		if got := openFixture(t, name).SuperblockVersion(); got != want {
 			t.Errorf("%s: superblock version %d, want %d", name, got, want)
 		}
