@@ -237,3 +237,38 @@ func TestNotHDF5(t *testing.T) {
 		})
 	}
 }
+
+func TestRefused(t *testing.T) {
+	tests := []struct {
+		path, msg string
+	}{
+		{"/lzf", "filter 32000 (lzf)"},
+		{"/strings", "fixed-length string type"},
+		{"/vlen_strings", "variable-length string type"},
+		{"/compound", "compound type"},
+		{"/float16", "2-byte floating-point type"},
+		{"/enum", "enum type with 3 members"},
+		{"/complex", "compound type"},
+	}
+	f := openFixture(t, "refused.h5")
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			_, err := f.Dataset(tc.path)
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), tc.path) {
+				t.Fatalf("error %v, want ErrUnsupported naming %s and %q", err, tc.path, tc.msg)
+			}
+		})
+	}
+	objs, err := f.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if (o.Err == nil) != (o.Path == "/ok") {
+			t.Errorf("%s: Err %v", o.Path, o.Err)
+		}
+	}
+	if err := f.Walk(func(string, *Dataset) error { return nil }); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "/complex") {
+		t.Fatalf("Walk: %v, want the first refused dataset in path order (/complex)", err)
+	}
+}
