@@ -302,10 +302,7 @@ func (d *Dataset) readBlock(starts, counts []int64, dst []byte) error {
 		if err != nil {
 			return err
 		}
-		zero := make([]int64, len(counts))
-		err = boxRuns(d.info.Shape, starts, counts, zero, counts, func(soff, doff, m int64) error {
-			return d.f.readInto(dst[doff*es:(doff+m)*es], base+soff*es, "data of "+d.name)
-		})
+		err = d.readContiguous(base, starts, counts, n, dst)
 		if err != nil {
 			return err
 		}
@@ -315,6 +312,49 @@ func (d *Dataset) readBlock(starts, counts []int64, dst []byte) error {
 		return nil
 	}
 	return d.readChunked(starts, counts, dst)
+}
+
+// Gathering limits for contiguous reads: a box whose file span is at most
+// gatherRatio times its size and at most gatherMax bytes is read with one
+// ReadAt into a scratch buffer and picked apart in memory, instead of one
+// ReadAt per run (a column of a matrix would otherwise be a read per
+// element).
+const (
+	gatherRatio = 4
+	gatherMax   = 4 << 20
+)
+
+func (d *Dataset) readContiguous(base int64, starts, counts []int64, n int64, dst []byte) error {
+	es := int64(d.esize)
+	zero := make([]int64, len(counts))
+	what := "data of " + d.name
+	var first, last int64
+	var strides [MaxRank]int64
+	s := int64(1)
+	for i := len(d.info.Shape) - 1; i >= 0; i-- {
+		strides[i] = s
+		s *= d.info.Shape[i]
+	}
+	for i := range starts {
+		first += starts[i] * strides[i]
+		last += (starts[i] + counts[i] - 1) * strides[i]
+	}
+	span := (last - first + 1) * es
+	runs := int64(0)
+	_ = boxRuns(d.info.Shape, starts, counts, zero, counts, func(_, _, _ int64) error { runs++; return nil })
+	if runs > 1 && span <= gatherRatio*n*es && span <= gatherMax {
+		scratch := make([]byte, span)
+		if err := d.f.readInto(scratch, base+first*es, what); err != nil {
+			return err
+		}
+		return boxRuns(d.info.Shape, starts, counts, zero, counts, func(soff, doff, m int64) error {
+			copy(dst[doff*es:(doff+m)*es], scratch[(soff-first)*es:])
+			return nil
+		})
+	}
+	return boxRuns(d.info.Shape, starts, counts, zero, counts, func(soff, doff, m int64) error {
+		return d.f.readInto(dst[doff*es:(doff+m)*es], base+soff*es, what)
+	})
 }
 
 func (d *Dataset) readChunked(starts, counts []int64, dst []byte) error {
