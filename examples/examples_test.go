@@ -14,9 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/etp-transfer/etp-transfer/jobs"
 	"github.com/etp-transfer/etp-transfer/pipeline/arrayfile"
+	"github.com/etp-transfer/etp-transfer/pipeline/epc"
+	"github.com/etp-transfer/etp-transfer/pipeline/hdf5"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated example input files")
@@ -127,6 +130,157 @@ var gridXML = fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
   </resqml2:Grid2dPatch>
 </resqml2:Grid2dRepresentation>
 `, gridUUID, crsUUID, epcUUID, nJ, nI, nJ-1, nI-1)
+
+// The RESQML model of resqml/: the quickstart's CRS, HDF proxy and grid,
+// plus a continuous property (porosity, float64) and a discrete one
+// (facies, int32) on the grid's nodes.
+const (
+	porosityUUID = "3f1c2b9a-8e7d-4c6b-a5f4-0e9d8c7b6a51"
+	faciesUUID   = "b4e5d6c7-1a2b-4c3d-8e9f-7a6b5c4d3e22"
+)
+
+func propertyXML(kind, uuid, title, valuesType, path, extra string) string {
+	return fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<resqml2:%[1]s xmlns:eml="http://www.energistics.org/energyml/data/commonv2" xmlns:resqml2="http://www.energistics.org/energyml/data/resqmlv2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" schemaVersion="2.0.1" uuid="%[2]s" xsi:type="resqml2:obj_%[1]s">
+  <eml:Citation>
+    <eml:Title>%[3]s</eml:Title>
+    <eml:Originator>etp-transfer examples</eml:Originator>
+    <eml:Creation>2026-12-01T00:00:00Z</eml:Creation>
+    <eml:Format>etp-transfer</eml:Format>
+  </eml:Citation>
+  <resqml2:IndexableElement>nodes</resqml2:IndexableElement>
+  <resqml2:Count>1</resqml2:Count>
+  <resqml2:PatchOfValues>
+    <resqml2:RepresentationPatchIndex>0</resqml2:RepresentationPatchIndex>
+    <resqml2:Values xsi:type="resqml2:%[4]s">
+      <resqml2:Values>
+        <eml:PathInHdfFile>%[5]s</eml:PathInHdfFile>
+        <eml:HdfProxy>
+          <eml:ContentType>application/x-eml+xml;version=2.0;type=obj_EpcExternalPartReference</eml:ContentType>
+          <eml:Title>Quickstart arrays</eml:Title>
+          <eml:UUID>%[7]s</eml:UUID>
+        </eml:HdfProxy>
+      </resqml2:Values>
+    </resqml2:Values>
+  </resqml2:PatchOfValues>
+  <resqml2:SupportingRepresentation>
+    <eml:ContentType>application/x-resqml+xml;version=2.0.1;type=obj_Grid2dRepresentation</eml:ContentType>
+    <eml:Title>Quickstart top reservoir depth</eml:Title>
+    <eml:UUID>%[8]s</eml:UUID>
+  </resqml2:SupportingRepresentation>
+%[6]s</resqml2:%[1]s>
+`, kind, uuid, title, valuesType, path, extra, epcUUID, gridUUID)
+}
+
+var porosityXML = propertyXML("ContinuousProperty", porosityUUID, "Quickstart porosity", "DoubleHdf5Array",
+	"/RESQML/"+porosityUUID+"/values_patch0", `  <resqml2:PropertyKind xsi:type="resqml2:StandardPropertyKind">
+    <resqml2:Kind>porosity</resqml2:Kind>
+  </resqml2:PropertyKind>
+  <resqml2:UOM>m3/m3</resqml2:UOM>
+`)
+
+var faciesXML = propertyXML("DiscreteProperty", faciesUUID, "Quickstart facies", "IntegerHdf5Array",
+	"/RESQML/"+faciesUUID+"/values_patch0", `  <resqml2:PropertyKind xsi:type="resqml2:StandardPropertyKind">
+    <resqml2:Kind>discrete</resqml2:Kind>
+  </resqml2:PropertyKind>
+`)
+
+// porosity and facies are the property values on the grid's nodes.
+func porosity() []byte {
+	b := make([]byte, 0, nI*nJ*8)
+	for i := range nI {
+		for j := range nJ {
+			p := 0.18 + 0.08*math.Sin(float64(i)/9)*math.Cos(float64(j)/13)
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p))
+		}
+	}
+	return b
+}
+
+func facies() []byte {
+	b := make([]byte, 0, nI*nJ*4)
+	for i := range nI {
+		for j := range nJ {
+			b = binary.LittleEndian.AppendUint32(b, uint32((i/20+j/25)%4))
+		}
+	}
+	return b
+}
+
+// writeModel writes the model as model.epc and model.h5 into dir.
+func writeModel(t *testing.T, dir string) {
+	t.Helper()
+	h, err := hdf5.Create(filepath.Join(dir, "model.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Abort()
+	for _, a := range []struct {
+		path  string
+		dtype hdf5.DType
+		data  []byte
+	}{
+		{"/RESQML/" + gridUUID + "/zvalues", hdf5.Float64, zvalues()},
+		{"/RESQML/" + porosityUUID + "/values_patch0", hdf5.Float64, porosity()},
+		{"/RESQML/" + faciesUUID + "/values_patch0", hdf5.Int32, facies()},
+	} {
+		dw, err := h.CreateDataset(a.path, a.dtype, []int64{nI, nJ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dw.WriteBlock([]int64{0, 0}, []int64{nI, nJ}, a.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := epc.Create(filepath.Join(dir, "model.epc"), &epc.WriterOptions{
+		ExternalFile: "model.h5", Modified: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		Core: epc.CoreProperties{Title: "etp-transfer example model", Creator: "etp-transfer examples", Created: "2026-12-01T00:00:00Z"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	for _, x := range []string{crsXML, epcXML, gridXML, porosityXML, faciesXML} {
+		if _, err := w.Add([]byte(x)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestResqmlModel checks that resqml/model.epc and model.h5 are what
+// writeModel makes (or rewrites them with -update).
+func TestResqmlModel(t *testing.T) {
+	tmp := t.TempDir()
+	writeModel(t, tmp)
+	for _, name := range []string{"model.epc", "model.h5"} {
+		want, err := os.ReadFile(filepath.Join(tmp, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("resqml", name)
+		if *update {
+			if err := os.MkdirAll("resqml", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./examples -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what the generator makes (run go test ./examples -update)", path)
+		}
+	}
+}
 
 // zvalues is a smooth dome: depth in metres on the nI x nJ lattice.
 func zvalues() []byte {

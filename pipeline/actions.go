@@ -22,6 +22,8 @@ import (
 // taskState survives the attempts of one task, so a retry resumes.
 type taskState struct {
 	array *transfer.State
+	// arrays are the states of the arrays of an import_epc task.
+	arrays map[etp.DataArrayIdentifier]*transfer.State
 	// copied records the objects and arrays a copy task already moved.
 	copied map[string]bool
 }
@@ -39,6 +41,9 @@ const maxObjectFile = 256 << 20
 func (r *runner) attempt(ctx context.Context, t *jobs.Task, tx *txScope, st *taskState, rep *TaskReport) error {
 	if t.Transaction != nil {
 		return r.transaction(ctx, t, st, rep)
+	}
+	if t.ImportEPC != nil {
+		return r.importEPC(ctx, t, st, rep)
 	}
 	sessions, err := r.sessions(ctx, t.Server, tx)
 	if err != nil {
@@ -64,6 +69,8 @@ func (r *runner) attempt(ctx context.Context, t *jobs.Task, tx *txScope, st *tas
 		return list(ctx, s, t, rep)
 	case t.Copy != nil:
 		return r.copy(ctx, sessions, t, st, rep)
+	case t.ExportEPC != nil:
+		return r.exportEPC(ctx, sessions, t, rep)
 	}
 	return permanent(fmt.Errorf("task has no action"))
 }

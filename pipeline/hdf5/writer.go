@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -403,13 +404,14 @@ func (m *metaBuf) group(g *wgroup) (hdr, btree, heap uint64) {
 		group       bool
 		nameOff     uint64
 	}
+	// Children in name order, so the same tree always gives the same bytes.
 	var entries []entry
-	for name, sub := range g.groups {
-		h, b, p := m.group(sub)
+	for _, name := range slices.Sorted(maps.Keys(g.groups)) {
+		h, b, p := m.group(g.groups[name])
 		entries = append(entries, entry{name: name, hdr: h, bt: b, hp: p, group: true})
 	}
-	for name, ds := range g.datasets {
-		entries = append(entries, entry{name: name, hdr: m.dataset(ds)})
+	for _, name := range slices.Sorted(maps.Keys(g.datasets)) {
+		entries = append(entries, entry{name: name, hdr: m.dataset(g.datasets[name])})
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 
