@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -197,6 +196,3 @@ func clients(ss []*etp.Session) []transfer.Client {
 	}
 	return cs
 }
-
-// errNoTransaction is returned when a transaction task is misused.
-var errNoTransaction = errors.New("no transaction")
