@@ -17,6 +17,8 @@ const (
 	StatusFailed    = "failed"    // the task failed after its attempts
 	StatusSkipped   = "skipped"   // a dependency failed, so the task did not start
 	StatusCancelled = "cancelled" // the run was interrupted before or while it ran
+	// StatusInterrupted is a Report's status when a signal stopped the run.
+	StatusInterrupted = "interrupted"
 )
 
 // Report is the outcome of a run, written as JSON by --report. Its field

@@ -92,7 +92,7 @@ func Run(ctx context.Context, job *jobs.Job, opts *Options) (*Report, error) {
 		}
 	}
 	if ctx.Err() != nil {
-		rep.Status = "interrupted"
+		rep.Status = StatusInterrupted
 	}
 	return rep, nil
 }
@@ -216,11 +216,11 @@ func (r *runner) runTask(ctx context.Context, t *jobs.Task, tx *txScope, rep *Ta
 		log.Info("task done", "bytes", rep.Bytes, "duration", time.Since(start))
 	case ctx.Err() != nil:
 		rep.Status = StatusCancelled
-		rep.Error = (&TaskError{Task: t.Name, Err: err}).Error()
+		rep.Error = taskError(t.Name, err).Error()
 		log.Warn("task cancelled", "err", err)
 	default:
 		rep.Status = StatusFailed
-		rep.Error = (&TaskError{Task: t.Name, Err: err}).Error()
+		rep.Error = taskError(t.Name, err).Error()
 		log.Error("task failed", "err", err)
 	}
 }
@@ -237,21 +237,39 @@ type TaskError struct {
 
 func (e *TaskError) Error() string {
 	var b strings.Builder
-	b.WriteString("task " + e.Task)
+	if e.Task != "" {
+		b.WriteString("task " + e.Task + ": ")
+	}
 	if e.URI != "" {
-		b.WriteString(": " + e.URI)
+		b.WriteString(e.URI)
 	}
 	if e.Path != "" {
 		b.WriteString(" " + e.Path)
 	}
-	b.WriteString(": ")
+	if e.URI != "" || e.Path != "" {
+		b.WriteString(": ")
+	}
 	b.WriteString(e.Err.Error())
 	return b.String()
 }
 
 func (e *TaskError) Unwrap() error { return e.Err }
 
-// arrayError wraps err with the array it concerns, unless it already names it.
+// taskError names the task in err, keeping the array that err (when it is
+// an array's *TaskError) names.
+func taskError(task string, err error) *TaskError {
+	inner := err
+	if p, ok := inner.(*permanentError); ok {
+		inner = p.err
+	}
+	if te, ok := inner.(*TaskError); ok {
+		return &TaskError{Task: task, URI: te.URI, Path: te.Path, Err: te.Err}
+	}
+	return &TaskError{Task: task, Err: err}
+}
+
+// arrayError wraps err with the array it concerns (the task's name is added
+// by the runner), unless it already names one.
 func arrayError(uri, path string, err error) error {
 	if err == nil {
 		return nil
@@ -260,5 +278,11 @@ func arrayError(uri, path string, err error) error {
 	if errors.As(err, &te) {
 		return err
 	}
-	return fmt.Errorf("%s %s: %w", uri, path, err)
+	var perm *permanentError
+	wasPermanent := errors.As(err, &perm)
+	var out error = &TaskError{URI: uri, Path: path, Err: err}
+	if wasPermanent {
+		out = permanent(out)
+	}
+	return out
 }
