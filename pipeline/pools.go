@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -49,7 +50,7 @@ func (ps *pools) get(ctx context.Context, name string) (*pool, error) {
 			return nil, err
 		}
 	}
-	p := &pool{srv: srv, url: url, lookup: ps.opts.LookupEnv, log: ps.opts}
+	p := &pool{srv: srv, url: url, lookup: ps.opts.LookupEnv, logger: ps.opts.Logger}
 	ps.byName[name] = p
 	return p, nil
 }
@@ -105,7 +106,7 @@ type pool struct {
 	srv    *jobs.Server
 	url    string
 	lookup func(string) (string, bool)
-	log    Options
+	logger *slog.Logger
 
 	mu       sync.Mutex
 	sessions []*etp.Session
@@ -129,7 +130,7 @@ func (p *pool) dial(ctx context.Context) (*etp.Session, error) {
 		Compression:      comp,
 		RequestTimeout:   p.srv.RequestTimeout,
 		HandshakeTimeout: p.srv.ConnectTimeout,
-		Logger:           p.log.Logger.With("server", p.srv.Name),
+		Logger:           p.logger.With("server", p.srv.Name),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to server %s: %w", p.srv.Name, err)
@@ -137,8 +138,9 @@ func (p *pool) dial(ctx context.Context) (*etp.Session, error) {
 	return s, nil
 }
 
-// sessions returns the pool's live sessions, opening any that are missing
-// or ended.
+// all returns the pool's live sessions, opening any that are missing or
+// ended (up to the server's sessions setting; if some cannot be opened, it
+// works with those that are).
 func (p *pool) all(ctx context.Context) ([]*etp.Session, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
