@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -525,7 +526,7 @@ func verify(ctx context.Context, w *arrayfile.Writer, reference string) error {
 	}
 	defer got.Close()
 	ri := ref.Info()
-	if ri.DType != info.DType || !equalShape(ri.Shape, info.Shape) {
+	if ri.DType != info.DType || !slices.Equal(ri.Shape, info.Shape) {
 		return fmt.Errorf("verify: downloaded %v %v, but %s holds %v %v", info.DType, info.Shape, reference, ri.DType, ri.Shape)
 	}
 	a, err := ref.Checksum(ctx, 1<<20)
@@ -540,18 +541,6 @@ func verify(ctx context.Context, w *arrayfile.Writer, reference string) error {
 		return fmt.Errorf("verify: the downloaded array differs from %s (sha256 %x, want %x); nothing was written", reference, b[:8], a[:8])
 	}
 	return nil
-}
-
-func equalShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // transaction runs a group of tasks in one ETP transaction on a session of

@@ -168,15 +168,6 @@ func (p *pool) all(ctx context.Context) ([]*etp.Session, error) {
 	return append([]*etp.Session(nil), p.sessions...), nil
 }
 
-// one returns one live session of the pool.
-func (p *pool) one(ctx context.Context) (*etp.Session, error) {
-	ss, err := p.all(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return ss[0], nil
-}
-
 func (p *pool) close(ctx context.Context) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
