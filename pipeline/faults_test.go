@@ -3,7 +3,9 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -322,5 +324,37 @@ func TestLockFile(t *testing.T) {
 	_, err = lockFile(lock)
 	if err == nil || !strings.Contains(err.Error(), "another run of this job is in progress") {
 		t.Fatalf("second lock: %v, want another run in progress", err)
+	}
+}
+
+// TestTokenNeverShown runs a job against a server that requires a bearer
+// token: with the right token it works; with a wrong one it fails with an
+// authorization error, and the token appears in neither the report nor the
+// logs.
+func TestTokenNeverShown(t *testing.T) {
+	const secret = "s3cr3t-token-value"
+	url, _ := startServer(t, &server.Options{Token: secret})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	job := `version: 1
+servers: {store: {uri: "${URI}", token_env: ETP_TOKEN}}
+defaults: {server: store, retries: 0}
+tasks:
+  - {name: mk, create_dataspace: {dataspace: secure}}
+`
+	for _, c := range []struct {
+		token, status string
+	}{{secret, StatusOK}, {"wrong-" + secret, StatusFailed}} {
+		var logs bytes.Buffer
+		opts := &Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		rep := runJob(t, ctx, t.TempDir(), job, map[string]string{"URI": url, "ETP_TOKEN": c.token}, opts)
+		tr := wantStatus(t, rep, "mk", c.status)
+		b, _ := json.Marshal(rep)
+		if bytes.Contains(b, []byte(secret)) || bytes.Contains(logs.Bytes(), []byte(secret)) {
+			t.Errorf("token %q appears in the report or the logs", c.token)
+		}
+		if c.status == StatusFailed && !strings.Contains(tr.Error, "401") {
+			t.Errorf("wrong token: error %q does not say the server refused the authorization", tr.Error)
+		}
 	}
 }
