@@ -62,6 +62,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		DataDir: *dataDir, NoSync: *noSync, Token: token,
 		MaxMessageSize: *maxMsg, MaxDataArraySize: *maxArray,
 		DeleteDataspaceCascade: *cascade, RequireTransactions: *requireTx,
+		ApplicationName: "etp-transfer", ApplicationVersion: buildVersion(),
 		Logger: log,
 	})
 	if err != nil {
