@@ -166,25 +166,32 @@ type readBox struct {
 // long the array is scanned when the worst case does not fit), keys are
 // packed into parts, and each part's arrays are read only when it is built.
 // An array that cannot fit one message gets EMAXSIZE_EXCEEDED: the client
-// must use smaller sub-arrays (BRIEF 5.3).
+// must use smaller sub-arrays (BRIEF 5.3). Double, float and bytes values
+// are read from storage straight into the message buffer (rawparts.go).
 func (s *session) sendArrays(h etp.MessageHeader, boxes map[string]readBox, build func(map[string]etp.DataArray) etp.Message) {
 	errs := map[string]etp.ErrorInfo{}
 	capacity := int64(s.partCapacity(build(nil)))
-	var entries []mapEntry[etp.DataArray]
+	var items []arrayItem
 	for _, k := range sortedKeys(boxes) {
 		b := boxes[k]
-		e, ei := s.arrayEntry(k, b, capacity, build)
+		it, ei := s.arrayEntry(k, b, capacity, build)
 		if ei != nil {
 			errs[k] = *ei
 			continue
 		}
-		entries = append(entries, e)
+		items = append(items, it)
 	}
-	sendMap(s, h, entries, errs, build)
+	r := s.respond(h)
+	s.packArrays(r, items, errs, build)
+	if r.parts == 0 && len(errs) == 0 {
+		r.add(build(nil))
+	}
+	sendErrors(r, errs)
+	r.finish()
 }
 
-func (s *session) arrayEntry(k string, b readBox, capacity int64, build func(map[string]etp.DataArray) etp.Message) (mapEntry[etp.DataArray], *etp.ErrorInfo) {
-	var e mapEntry[etp.DataArray]
+func (s *session) arrayEntry(k string, b readBox, capacity int64, build func(map[string]etp.DataArray) etp.Message) (arrayItem, *etp.ErrorInfo) {
+	var e arrayItem
 	rw, key, meta, ei := s.lookupArray(b.uid)
 	if ei != nil {
 		return e, ei
@@ -223,13 +230,17 @@ func (s *session) arrayEntry(k string, b readBox, capacity int64, build func(map
 			return e, tooBig(bound)
 		}
 	}
-	e = mapEntry[etp.DataArray]{key: k, bound: int(bound), load: func() (etp.DataArray, *etp.ErrorInfo) {
-		a, err := fromStorage(t, l, meta.Kind, int(n), func(dst []byte) error { return rw.ReadBlock(key, starts, counts, dst) })
+	read := func(dst []byte) error { return rw.ReadBlock(key, starts, counts, dst) }
+	e = arrayItem{mapEntry: mapEntry[etp.DataArray]{key: k, bound: int(bound), load: func() (etp.DataArray, *etp.ErrorInfo) {
+		a, err := fromStorage(t, l, meta.Kind, int(n), read)
 		if err != nil {
 			return etp.DataArray{}, s.storageError(err)
 		}
 		return etp.DataArray{Dimensions: dims, Data: a}, nil
-	}}
+	}}, dims: dims}
+	if ok, swap := rawTransport(t, l, meta.Kind); ok {
+		e.raw = &rawArray{t: t, n: n, bytes: n * int64(meta.Kind.Size()), swap: swap, read: read}
+	}
 	return e, nil
 }
 

@@ -27,6 +27,7 @@ type inMsg struct {
 	h    etp.MessageHeader
 	body etp.Message
 	size int
+	raw  []byte // the message as received
 	err  error
 }
 
@@ -107,7 +108,7 @@ func (c *rawClient) readLoop() {
 			return
 		}
 		h, body, err := etp.DecodeMessage(b, nil)
-		c.in <- inMsg{h: h, body: body, size: len(b), err: err}
+		c.in <- inMsg{h: h, body: body, size: len(b), raw: b, err: err}
 	}
 }
 

@@ -23,8 +23,18 @@ var errTooBig = errors.New("message exceeds the session's MaxWebSocketMessagePay
 // outMsg is an encoded message waiting for its message id.
 type outMsg struct {
 	buf    []byte            // header (with placeholderID) then payload
+	whole  []byte            // when set, the pooled buffer buf lies in
 	hdrLen int               // length of the placeholder header
 	h      etp.MessageHeader // the header as encoded (flags include FlagCompressed)
+}
+
+// release returns the buffer of m to the pool.
+func (m *outMsg) release() {
+	if m.whole != nil {
+		putBuf(m.whole)
+		return
+	}
+	putBuf(m.buf)
 }
 
 var msgBufs sync.Pool // *[]byte
@@ -66,7 +76,7 @@ func (s *session) encode(protocol int32, corr int64, body etp.Message) (*outMsg,
 // write assigns the next message id, sets or clears FIN and sends m. A write
 // error closes the connection (the session ends) and is returned.
 func (s *session) write(m *outMsg, fin bool) error {
-	defer putBuf(m.buf)
+	defer m.release()
 	h := m.h
 	if fin {
 		h.MessageFlags |= etp.FlagFinalPart
@@ -178,8 +188,8 @@ func (r *responder) push(m *outMsg) {
 					r.slot = sem
 				case <-r.s.ctx.Done():
 					r.err = errSessionClosed
-					putBuf(r.held.buf)
-					putBuf(m.buf)
+					r.held.release()
+					m.release()
 					r.held = nil
 					return
 				}
@@ -190,7 +200,7 @@ func (r *responder) push(m *outMsg) {
 	r.held = m
 	r.parts++
 	if r.err != nil {
-		putBuf(m.buf)
+		m.release()
 		r.held = nil
 	}
 }
