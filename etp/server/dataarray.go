@@ -336,7 +336,9 @@ func (s *session) putDataArray(p *etp.PutDataArraysType) *etp.ErrorInfo {
 	if ei != nil {
 		return ei
 	}
-	dims := p.Array.Dimensions
+	// A copy: the body's buffers go back to a pool after the handler, and a
+	// transaction keeps the metadata until it ends.
+	dims := slices.Clone(p.Array.Dimensions)
 	l := defaultLogical(t)
 	var pref []int64
 	old, err := rw.GetArrayMeta(key)

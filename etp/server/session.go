@@ -254,8 +254,18 @@ func (s *session) handle(b []byte) bool {
 		s.sendError(h, etp.EInvalidMessageType, msg)
 		return true
 	}
-	_, body, err := etp.DecodeMessage(b, &etp.DecodeOptions{MaxDecompressedSize: s.srv.opts.MaxDecompressedSize})
+	opts := &etp.DecodeOptions{MaxDecompressedSize: s.srv.opts.MaxDecompressedSize}
+	// Array uploads decode into pooled bodies (see bodypool.go): every path
+	// below that does not hand the body to spawn returns it to its pool.
+	var body etp.Message
+	if pooled := pooledArrayBody(p, mt); pooled != nil {
+		body = pooled
+		_, err = etp.DecodeMessageInto(b, opts, pooled)
+	} else {
+		_, body, err = etp.DecodeMessage(b, opts)
+	}
 	if err != nil {
+		putArrayBody(body)
 		code := etp.EInvalidMessage
 		var de *etp.DecodeError
 		if errors.As(err, &de) {
@@ -265,6 +275,7 @@ func (s *session) handle(b []byte) bool {
 		return true
 	}
 	if !h.HasFlag(etp.FlagFinalPart) && !etp.MultipartAllowed(p, mt) && !isCoreAny {
+		putArrayBody(body)
 		s.sendError(h, etp.EInvalidMessage, fmt.Sprintf(
 			"%s is not multipart-capable and must carry the FIN flag (0x02)", messageName(p, mt)))
 		return true
@@ -274,6 +285,7 @@ func (s *session) handle(b []byte) bool {
 		case *etp.RequestSession, *etp.CloseSession, *etp.ProtocolException, *etp.Acknowledge,
 			*etp.Authorize, *etp.AuthorizeResponse:
 		default:
+			putArrayBody(body)
 			s.sendError(h, etp.EInvalidState, fmt.Sprintf("%s before the session is open: send RequestSession first",
 				messageName(p, mt)))
 			return true
@@ -378,11 +390,14 @@ func (s *session) dispatch(h etp.MessageHeader, body etp.Message) bool {
 }
 
 // spawn runs a request handler in a new goroutine, waiting for a free slot
-// first; it reports false when the session ended meanwhile.
+// first; it reports false when the session ended meanwhile. spawn owns
+// r.body: a pooled PutDataArrays or PutDataSubarrays body goes back to its
+// pool once the handler returns.
 func (s *session) spawn(r request) bool {
 	select {
 	case s.sem <- struct{}{}:
 	case <-s.ctx.Done():
+		putArrayBody(r.body)
 		return false
 	}
 	s.inflight.Add(1)
@@ -392,6 +407,9 @@ func (s *session) spawn(r request) bool {
 			s.inflight.Done()
 		}()
 		s.serve(r)
+		// The handler has returned (or panicked and was answered): nothing
+		// refers to a pooled body any more.
+		putArrayBody(r.body)
 	}()
 	return true
 }
