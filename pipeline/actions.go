@@ -96,13 +96,11 @@ func createDataspace(ctx context.Context, s *etp.Session, t *jobs.Task, rep *Tas
 	if err != nil {
 		return fmt.Errorf("GetDataspaces: %w", err)
 	}
-	for _, d := range existing {
-		if d.URI == uri || d.Path == t.Dataspace {
-			if t.CreateDataspace.IfExists == jobs.IfExistsFail {
-				return permanent(fmt.Errorf("dataspace %s already exists (if_exists: fail)", uri))
-			}
-			return nil
+	if hasDataspace(existing, uri, t.Dataspace) {
+		if t.CreateDataspace.IfExists == jobs.IfExistsFail {
+			return permanent(fmt.Errorf("dataspace %s already exists (if_exists: fail)", uri))
 		}
+		return nil
 	}
 	now := time.Now().UnixMicro()
 	ds := etp.Dataspace{URI: uri, Path: t.Dataspace, StoreCreated: now, StoreLastWrite: now, CustomData: map[string]etp.DataValue{}}
@@ -112,16 +110,27 @@ func createDataspace(ctx context.Context, s *etp.Session, t *jobs.Task, rep *Tas
 			ds.CustomData[k] = etp.Strings(v...)
 		}
 	}
-	res, err := s.PutDataspaces(ctx, map[string]etp.Dataspace{"0": ds})
+	_, err = s.PutDataspaces(ctx, map[string]etp.Dataspace{"0": ds})
 	rep.Messages++
 	if err != nil {
-		// open-etp-server answers EINVALID_ARGUMENT for an existing dataspace.
-		if etp.CodeOf(err) == etp.EInvalidArgument && res != nil && c.IfExists != jobs.IfExistsFail {
+		// open-etp-server answers EINVALID_ARGUMENT for an existing dataspace
+		// (one created meanwhile by another run): success if it is there now.
+		if etp.CodeOf(err) == etp.EInvalidArgument && c.IfExists != jobs.IfExistsFail && dataspaceExists(ctx, s, uri, t.Dataspace) {
 			return nil
 		}
 		return fmt.Errorf("PutDataspaces %s: %w", uri, err)
 	}
 	return nil
+}
+
+// dataspaceExists reports whether the store lists the dataspace.
+func dataspaceExists(ctx context.Context, s *etp.Session, uri, path string) bool {
+	spaces, err := s.GetDataspaces(ctx)
+	return err == nil && hasDataspace(spaces, uri, path)
+}
+
+func hasDataspace(spaces []etp.Dataspace, uri, path string) bool {
+	return slices.ContainsFunc(spaces, func(d etp.Dataspace) bool { return d.URI == uri || d.Path == path })
 }
 
 // deleteDataspace deletes the dataspace and everything in it: its data
