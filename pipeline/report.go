@@ -121,6 +121,9 @@ func (r *Report) Summary(w io.Writer) {
 		if t.ThroughputMBps > 0 {
 			line += fmt.Sprintf(" %8.1f MB/s", t.ThroughputMBps)
 		}
+		if t.Objects > 0 {
+			line += fmt.Sprintf(" %d objects", t.Objects)
+		}
 		if t.Retries > 0 {
 			line += fmt.Sprintf(" (%d retries)", t.Retries)
 		}
