@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/etp-transfer/etp-transfer/etp"
 )
@@ -63,11 +64,37 @@ func (c SessionClient) PutUninitializedDataArray(ctx context.Context, id etp.Dat
 	return err
 }
 
-// PutDataSubarray implements Client.
-func (c SessionClient) PutDataSubarray(ctx context.Context, id etp.DataArrayIdentifier, starts, counts []int64, data *etp.AnyArray) error {
-	_, err := one(c.Session.PutDataSubarrays(ctx, map[string]etp.PutDataSubarraysType{key: {
-		UID: id, Data: *data, Starts: starts, Counts: counts}}))
-	return err
+// PutDataSubarrays implements Client: one request, the blocks under keys
+// "0", "1", ...; the first failed key (in block order) is the error.
+func (c SessionClient) PutDataSubarrays(ctx context.Context, id etp.DataArrayIdentifier, blocks []Subarray) error {
+	req := make(map[string]etp.PutDataSubarraysType, len(blocks))
+	for i := range blocks {
+		req[strconv.Itoa(i)] = etp.PutDataSubarraysType{UID: id, Data: blocks[i].Data, Starts: blocks[i].Starts, Counts: blocks[i].Counts}
+	}
+	res, err := c.Session.PutDataSubarrays(ctx, req)
+	return each(res, err, len(blocks), func(int, string) {})
+}
+
+// each checks that every block's key of a multi-block request succeeded,
+// calling ok for each success, and returns the first failure in block order.
+func each[T any](res *etp.MapResult[T], err error, n int, ok func(i int, key string)) error {
+	if res == nil {
+		return err
+	}
+	for i := range n {
+		k := strconv.Itoa(i)
+		if pe := res.Errors[k]; pe != nil {
+			return fmt.Errorf("block %d of the request: %w", i, pe)
+		}
+		if _, found := res.Success[k]; !found {
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("the store's response does not mention block %d of the request", i)
+		}
+		ok(i, k)
+	}
+	return nil
 }
 
 // GetDataArray implements Client.
@@ -79,15 +106,17 @@ func (c SessionClient) GetDataArray(ctx context.Context, id etp.DataArrayIdentif
 	return err
 }
 
-// GetDataSubarray implements Client. The response is decoded into dst's
-// buffers when they are large enough, so a worker that reads blocks of one
-// shape allocates nothing per block.
-func (c SessionClient) GetDataSubarray(ctx context.Context, id etp.DataArrayIdentifier, starts, counts []int64, dst *etp.AnyArray) error {
-	into := &etp.GetDataSubarraysResponse{DataSubarrays: map[string]etp.DataArray{key: {Data: *dst}}}
-	a, err := one(c.Session.GetDataSubarraysInto(ctx, map[string]etp.GetDataSubarraysType{key: {
-		UID: id, Starts: starts, Counts: counts}}, into))
-	if err == nil {
-		*dst = a.Data
+// GetDataSubarrays implements Client: one request for all blocks, decoded
+// into the blocks' own buffers when they are large enough, so a worker that
+// reads blocks of one shape allocates nothing per request.
+func (c SessionClient) GetDataSubarrays(ctx context.Context, id etp.DataArrayIdentifier, blocks []Subarray) error {
+	req := make(map[string]etp.GetDataSubarraysType, len(blocks))
+	into := &etp.GetDataSubarraysResponse{DataSubarrays: make(map[string]etp.DataArray, len(blocks))}
+	for i := range blocks {
+		k := strconv.Itoa(i)
+		req[k] = etp.GetDataSubarraysType{UID: id, Starts: blocks[i].Starts, Counts: blocks[i].Counts}
+		into.DataSubarrays[k] = etp.DataArray{Data: blocks[i].Data}
 	}
-	return err
+	res, err := c.Session.GetDataSubarraysInto(ctx, req, into)
+	return each(res, err, len(blocks), func(i int, k string) { blocks[i].Data = res.Success[k].Data })
 }

@@ -25,9 +25,18 @@ type Client interface {
 	GetDataArrayMetadata(ctx context.Context, id etp.DataArrayIdentifier) (etp.DataArrayMetadata, error)
 	PutDataArray(ctx context.Context, id etp.DataArrayIdentifier, dims []int64, data *etp.AnyArray) error
 	PutUninitializedDataArray(ctx context.Context, id etp.DataArrayIdentifier, meta etp.DataArrayMetadata) error
-	PutDataSubarray(ctx context.Context, id etp.DataArrayIdentifier, starts, counts []int64, data *etp.AnyArray) error
+	// PutDataSubarrays writes several blocks in one request.
+	PutDataSubarrays(ctx context.Context, id etp.DataArrayIdentifier, blocks []Subarray) error
 	GetDataArray(ctx context.Context, id etp.DataArrayIdentifier, dst *etp.AnyArray) error
-	GetDataSubarray(ctx context.Context, id etp.DataArrayIdentifier, starts, counts []int64, dst *etp.AnyArray) error
+	// GetDataSubarrays reads several blocks in one request into their Data,
+	// reusing its buffers where it can.
+	GetDataSubarrays(ctx context.Context, id etp.DataArrayIdentifier, blocks []Subarray) error
+}
+
+// Subarray is one block of a multi-block request: its box and its values.
+type Subarray struct {
+	Starts, Counts []int64
+	Data           etp.AnyArray
 }
 
 // Limits are the negotiated session limits that bound array messages.
@@ -268,15 +277,18 @@ func Upload(ctx context.Context, clients []Client, id etp.DataArrayIdentifier, s
 		st.Messages++
 	}
 	size := int64(info.DType.Size())
-	err = runBlocks(ctx, clients, o, plan, size, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
-		raw := w.raw(b.Elements * size)
-		if err := src.ReadBlock(b.Starts, b.Counts, raw); err != nil {
-			return err
+	err = runBlocks(ctx, clients, o, plan, size, putFits(lim, et.chunkElement()), func(ctx context.Context, c Client, w *worker, blocks []chunking.Block) error {
+		subs := w.prepare(blocks)
+		for i, b := range blocks {
+			raw := w.raw(i, b.Elements*size)
+			if err := src.ReadBlock(b.Starts, b.Counts, raw); err != nil {
+				return err
+			}
+			if err := encodeBlock(et, raw, &subs[i].Data, b.Offset); err != nil {
+				return err
+			}
 		}
-		if err := encodeBlock(et, raw, &w.arr, b.Offset); err != nil {
-			return err
-		}
-		return c.PutDataSubarray(ctx, id, b.Starts, b.Counts, &w.arr)
+		return c.PutDataSubarrays(ctx, id, subs)
 	}, &st)
 	st.Blocks = plan.Len()
 	st.Duration = time.Since(start)
@@ -347,57 +359,159 @@ func Download(ctx context.Context, clients []Client, id etp.DataArrayIdentifier,
 		return st, fmt.Errorf("array of shape %v: %w", shape, err)
 	}
 	o.State.begin(plan.Len())
-	err = runBlocks(ctx, clients, o, plan, size, func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
-		if err := c.GetDataSubarray(ctx, id, b.Starts, b.Counts, &w.arr); err != nil {
+	err = runBlocks(ctx, clients, o, plan, size, getFits(lim, et.chunkElement()), func(ctx context.Context, c Client, w *worker, blocks []chunking.Block) error {
+		subs := w.prepare(blocks)
+		if err := c.GetDataSubarrays(ctx, id, subs); err != nil {
 			return err
 		}
-		if raw, ok := viewBlock(et, &w.arr, b.Elements); ok {
-			return sink.WriteBlock(b.Starts, b.Counts, raw) // float data: no conversion, no copy
+		for i, b := range blocks {
+			raw, ok := viewBlock(et, &subs[i].Data, b.Elements) // float data: no conversion, no copy
+			if !ok {
+				raw = w.raw(i, b.Elements*size)
+				if err := decodeBlock(et, &subs[i].Data, raw, b.Offset); err != nil {
+					return err
+				}
+			}
+			if err := sink.WriteBlock(b.Starts, b.Counts, raw); err != nil {
+				return err
+			}
 		}
-		raw := w.raw(b.Elements * size)
-		if err := decodeBlock(et, &w.arr, raw, b.Offset); err != nil {
-			return err
-		}
-		return sink.WriteBlock(b.Starts, b.Counts, raw)
+		return nil
 	}, &st)
 	st.Blocks = plan.Len()
 	st.Duration = time.Since(start)
 	return st, err
 }
 
-// worker holds the reusable buffers of one in-flight slot.
+// worker holds the reusable buffers of one in-flight slot: per block of a
+// request, its raw element bytes and its values.
 type worker struct {
-	buf []byte
-	arr etp.AnyArray
+	raws [][]byte
+	subs []Subarray
 }
 
-func (w *worker) raw(n int64) []byte {
-	if int64(cap(w.buf)) < n {
-		w.buf = make([]byte, n)
+// prepare sizes the worker for the blocks of one request.
+func (w *worker) prepare(blocks []chunking.Block) []Subarray {
+	for len(w.subs) < len(blocks) {
+		w.subs = append(w.subs, Subarray{})
+		w.raws = append(w.raws, nil)
 	}
-	return w.buf[:n]
+	for i, b := range blocks {
+		w.subs[i].Starts, w.subs[i].Counts = b.Starts, b.Counts
+	}
+	return w.subs[:len(blocks)]
 }
 
-// BlockError is the error of one block of an array transfer.
+// raw returns block i's byte buffer of n bytes.
+func (w *worker) raw(i int, n int64) []byte {
+	if int64(cap(w.raws[i])) < n {
+		w.raws[i] = make([]byte, n)
+	}
+	return w.raws[i][:n]
+}
+
+// BlockError is the error of one request of an array transfer: its first
+// block and how many blocks it carried.
 type BlockError struct {
 	Index          int64
 	Starts, Counts []int64
+	Blocks         int
 	Err            error
 }
 
 func (e *BlockError) Error() string {
+	if e.Blocks > 1 {
+		return fmt.Sprintf("blocks %d-%d (first starts %v, counts %v): %v", e.Index, e.Index+int64(e.Blocks)-1, e.Starts, e.Counts, e.Err)
+	}
 	return fmt.Sprintf("block %d (starts %v, counts %v): %v", e.Index, e.Starts, e.Counts, e.Err)
 }
 
 func (e *BlockError) Unwrap() error { return e.Err }
 
+// maxGroup is the most blocks one request carries; their keys "0".."9" are
+// one byte each, as the plan's sizes assume.
+const maxGroup = 10
+
+// groupSizer says whether blocks fit one request (and its response) of the
+// transfer; every block fits alone.
+type groupSizer func(blocks []chunking.Block) bool
+
+// multiEntry returns the size of a map body of entries whose one-entry map
+// bodies have the given sizes: one count byte, the entries, the end byte.
+func multiEntry(single []int64) int64 {
+	total := int64(2)
+	for _, s := range single {
+		total += s - 2
+	}
+	return total
+}
+
+// putFits reports whether a PutDataSubarrays of the blocks fits lim.
+func putFits(lim chunking.Limits, e chunking.Element) groupSizer {
+	return func(blocks []chunking.Block) bool {
+		sizes := make([]int64, len(blocks))
+		for i, b := range blocks {
+			sizes[i] = chunking.PutDataSubarraysBodySize(lim.Lengths, b.Starts, b.Counts, chunking.AnyArraySize(e, b.Elements))
+		}
+		return chunking.MessageSize(multiEntry(sizes)+lim.Reserve, lim.Compressed) <= lim.MaxMessageSize
+	}
+}
+
+// getFits reports whether a GetDataSubarrays of the blocks and its response
+// fit lim.
+func getFits(lim chunking.Limits, e chunking.Element) groupSizer {
+	return func(blocks []chunking.Block) bool {
+		req := make([]int64, len(blocks))
+		resp := make([]int64, len(blocks))
+		for i, b := range blocks {
+			req[i] = chunking.GetDataSubarraysBodySize(lim.Lengths, b.Starts, b.Counts)
+			resp[i] = chunking.GetDataSubarraysResponseBodySize(lim.KeyLen, b.Counts, chunking.AnyArraySize(e, b.Elements))
+		}
+		return chunking.MessageSize(multiEntry(req)+lim.Reserve, lim.Compressed) <= lim.MaxMessageSize &&
+			chunking.MessageSize(multiEntry(resp)+lim.Reserve, lim.Compressed) <= lim.MaxMessageSize
+	}
+}
+
 // runBlocks moves every block of plan not yet done with InFlight workers per
-// client. The first error stops the feed; blocks in flight finish or fail.
-// size is the local element size, for byte counts.
-func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.Plan, size int64,
-	do func(context.Context, Client, *worker, chunking.Block) error, st *Stats) error {
+// client. Each worker claims the next blocks in plan order, as many as fit
+// one request (fits), and moves them with one call of do. The first error
+// stops the feed; requests in flight finish or fail. size is the local
+// element size, for byte counts.
+func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.Plan, size int64, fits groupSizer,
+	do func(context.Context, Client, *worker, []chunking.Block) error, st *Stats) error {
 	g, gctx := errgroup.WithContext(ctx)
-	var next atomic.Int64
+	var mu sync.Mutex
+	var cursor int64
+	var pending *chunking.Block // a block claimed but not taken: it did not fit the last group
+	claim := func() ([]chunking.Block, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		var group []chunking.Block
+		for len(group) < maxGroup {
+			var b chunking.Block
+			if pending != nil {
+				b, pending = *pending, nil
+			} else {
+				for cursor < plan.Len() && o.State.isDone(cursor) {
+					cursor++
+				}
+				if cursor >= plan.Len() {
+					break
+				}
+				var err error
+				if b, err = plan.Block(cursor); err != nil {
+					return nil, err
+				}
+				cursor++
+			}
+			if len(group) > 0 && !fits(append(group, b)) {
+				pending = &b
+				break
+			}
+			group = append(group, b)
+		}
+		return group, nil
+	}
 	var bytes, msgs atomic.Int64
 	for _, c := range clients {
 		for range o.InFlight {
@@ -407,22 +521,18 @@ func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.
 					if err := gctx.Err(); err != nil {
 						return err
 					}
-					i := next.Add(1) - 1
-					if i >= plan.Len() {
-						return nil
-					}
-					if o.State.isDone(i) {
-						continue
-					}
-					b, err := plan.Block(i)
-					if err != nil {
+					group, err := claim()
+					if err != nil || len(group) == 0 {
 						return err
 					}
-					if err := do(gctx, c, w, b); err != nil {
-						return &BlockError{Index: i, Starts: b.Starts, Counts: b.Counts, Err: err}
+					if err := do(gctx, c, w, group); err != nil {
+						return &BlockError{Index: group[0].Index, Starts: group[0].Starts, Counts: group[0].Counts, Blocks: len(group), Err: err}
 					}
-					o.State.markDone(i)
-					n := b.Elements * size
+					var n int64
+					for _, b := range group {
+						o.State.markDone(b.Index)
+						n += b.Elements * size
+					}
 					bytes.Add(n)
 					msgs.Add(1)
 					if o.Progress != nil {
@@ -494,12 +604,15 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 		return Stats{}, err
 	}
 	shape := meta.Dimensions
-	lim := limitsFor(append(clientLimits(from), clientLimits(to)...), dst, o.BlockBytes)
-	if l2 := limitsFor(clientLimits(from), src, o.BlockBytes); l2.MaxMessageSize < lim.MaxMessageSize {
-		lim.MaxMessageSize = l2.MaxMessageSize
-	}
+	// Plan for the smaller of both sides' limits and the longer identifier;
+	// group blocks only as far as both requests fit their own side.
+	srcLim := limitsFor(clientLimits(from), src, o.BlockBytes)
+	dstLim := limitsFor(clientLimits(to), dst, o.BlockBytes)
+	lim := dstLim
+	lim.MaxMessageSize = min(srcLim.MaxMessageSize, dstLim.MaxMessageSize)
+	lim.Compressed = srcLim.Compressed || dstLim.Compressed
 	if len(src.URI)+len(src.PathInResource) > len(dst.URI)+len(dst.PathInResource) {
-		lim.Lengths = chunking.LengthsOf(key, src.URI, src.PathInResource)
+		lim.Lengths = srcLim.Lengths
 	}
 	st := Stats{Messages: 1}
 	n, err := arrayfile.Elements(shape)
@@ -513,6 +626,9 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 		}
 		st.Messages++
 		return st, to[0].PutDataArray(ctx, dst, shape, &a)
+	}
+	if len(meta.PreferredSubarrayDimensions) == len(shape) {
+		lim.Preferred = meta.PreferredSubarrayDimensions
 	}
 	plan, err := chunking.NewPlan(shape, et.chunkElement(), lim)
 	if err != nil {
@@ -532,15 +648,20 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 		pairs[i] = pairClient{from: from[i%len(from)], to: to[i]}
 	}
 	before := st.Messages
-	err = runBlocks(ctx, pairs, o, plan, int64(et.DType.Size()), func(ctx context.Context, c Client, w *worker, b chunking.Block) error {
+	fromFits, toFits := getFits(srcLim, et.chunkElement()), putFits(dstLim, et.chunkElement())
+	fits := func(blocks []chunking.Block) bool { return fromFits(blocks) && toFits(blocks) }
+	err = runBlocks(ctx, pairs, o, plan, int64(et.DType.Size()), fits, func(ctx context.Context, c Client, w *worker, blocks []chunking.Block) error {
 		pc := c.(pairClient)
-		if err := pc.from.GetDataSubarray(ctx, src, b.Starts, b.Counts, &w.arr); err != nil {
+		subs := w.prepare(blocks)
+		if err := pc.from.GetDataSubarrays(ctx, src, subs); err != nil {
 			return fmt.Errorf("read from the source: %w", err)
 		}
-		if w.arr.Type != et.Transport {
-			return fmt.Errorf("source sent %v values for an array of %v", w.arr.Type, et.Transport)
+		for i := range subs {
+			if subs[i].Data.Type != et.Transport {
+				return fmt.Errorf("source sent %v values for an array of %v", subs[i].Data.Type, et.Transport)
+			}
 		}
-		if err := pc.to.PutDataSubarray(ctx, dst, b.Starts, b.Counts, &w.arr); err != nil {
+		if err := pc.to.PutDataSubarrays(ctx, dst, subs); err != nil {
 			return fmt.Errorf("write to the destination: %w", err)
 		}
 		return nil

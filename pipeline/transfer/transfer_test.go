@@ -207,14 +207,14 @@ func TestResumeAfterFailure(t *testing.T) {
 	}
 }
 
-// failAfter fails every PutDataSubarray after the first n.
+// failAfter fails every PutDataSubarrays after the first n.
 type failAfter struct {
 	Client
 	mu sync.Mutex
 	n  int
 }
 
-func (f *failAfter) PutDataSubarray(ctx context.Context, id etp.DataArrayIdentifier, starts, counts []int64, data *etp.AnyArray) error {
+func (f *failAfter) PutDataSubarrays(ctx context.Context, id etp.DataArrayIdentifier, blocks []Subarray) error {
 	f.mu.Lock()
 	f.n--
 	fail := f.n < 0
@@ -222,5 +222,77 @@ func (f *failAfter) PutDataSubarray(ctx context.Context, id etp.DataArrayIdentif
 	if fail {
 		return fmt.Errorf("injected failure: %w", etp.ErrSessionClosed)
 	}
-	return f.Client.PutDataSubarray(ctx, id, starts, counts, data)
+	return f.Client.PutDataSubarrays(ctx, id, blocks)
+}
+
+// TestSeveralBlocksPerRequest: an array whose store prefers small tiles is
+// read (and copied) with several tiles per GetDataSubarrays and
+// PutDataSubarrays request, each request within the message limit, and the
+// data comes back identical.
+func TestSeveralBlocksPerRequest(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, c := range []struct {
+		limit       int64
+		shape, tile []int64
+	}{
+		{4 << 10, []int64{37, 29}, []int64{4, 5}},
+		{64 << 10, []int64{370, 290}, []int64{40, 50}},
+	} {
+		t.Run(fmt.Sprintf("limit=%d", c.limit), func(t *testing.T) {
+			url := startServer(t, c.limit)
+			clients := dial(t, ctx, url, 1, "none")
+			mkDataspace(t, ctx, clients[0], "rt")
+			shape := c.shape
+			n := int(shape[0] * shape[1])
+			src := &memArray{dtype: arrayfile.Float64, shape: shape, data: randomElements(rand.New(rand.NewPCG(5, 6)), arrayfile.Float64, n)}
+			id := etp.DataArrayIdentifier{URI: "eml:///dataspace('rt')/eml20.obj_EpcExternalPartReference(0c3e8f21-7a4d-4b6e-8f19-2d7c5b4a3e90)", PathInResource: "/tiled"}
+			et, _ := ElementTypeOf(arrayfile.Float64)
+			meta := newMetadata(et, shape)
+			meta.PreferredSubarrayDimensions = c.tile
+			if err := clients[0].PutUninitializedDataArray(ctx, id, meta); err != nil {
+				t.Fatal(err)
+			}
+			state := &State{allocated: true}
+			if _, err := Upload(ctx, clients, id, src, &Options{State: state}); err != nil {
+				t.Fatal(err)
+			}
+			var got *memArray
+			st, err := Download(ctx, clients, id, func(et ElementType, shape []int64) (Sink, error) {
+				got = &memArray{dtype: et.DType, shape: shape, data: make([]byte, len(src.data))}
+				return got, nil
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Blocks != 60 { // ceil(37/4) x ceil(29/5) tiles
+				t.Fatalf("download planned %d blocks, want the 60 preferred tiles", st.Blocks)
+			}
+			if st.Messages-1 >= st.Blocks || st.Messages-1 < (st.Blocks+maxGroup-1)/maxGroup {
+				t.Errorf("download of %d tiles took %d GetDataSubarrays requests; want several tiles per request", st.Blocks, st.Messages-1)
+			}
+			t.Logf("%d tiles downloaded in %d requests", st.Blocks, st.Messages-1)
+			if !bytes.Equal(got.data, src.data) {
+				t.Fatal("tiled download differs")
+			}
+			dst := etp.DataArrayIdentifier{URI: id.URI, PathInResource: "/tiled-copy"}
+			cst, err := Copy(ctx, clients, clients, id, dst, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cst.Blocks != 60 || cst.Messages >= 2*60 {
+				t.Errorf("copy: %d blocks in %d messages; want tiles grouped", cst.Blocks, cst.Messages)
+			}
+			var copied *memArray
+			if _, err := Download(ctx, clients, dst, func(et ElementType, shape []int64) (Sink, error) {
+				copied = &memArray{dtype: et.DType, shape: shape, data: make([]byte, len(src.data))}
+				return copied, nil
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(copied.data, src.data) {
+				t.Fatal("copied array differs")
+			}
+		})
+	}
 }
