@@ -10,7 +10,9 @@
 // they arrive. Copy streams blocks from one store to another. Blocks come
 // from a chunking.Plan at the smallest negotiated message limit of the
 // sessions (capped by Options.BlockBytes), so every request and response fits
-// one message, and Options.InFlight requests are in flight on each session.
+// one message, and Options.InFlight requests are in flight on each session;
+// consecutive small blocks (a store's preferred tiles, say) share one request
+// as far as it fits the limit.
 // A State records finished blocks so a retry after a dropped connection
 // resumes instead of restarting.
 //
