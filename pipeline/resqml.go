@@ -29,17 +29,13 @@ type hdf5Source struct {
 	scalar bool
 }
 
-func newHDF5Source(d *hdf5.Dataset) (*hdf5Source, error) {
+func newHDF5Source(d *hdf5.Dataset) *hdf5Source {
 	hi := d.Info()
-	dt, err := arrayfile.ParseDType(hi.DType.String())
-	if err != nil {
-		return nil, err
-	}
-	s := &hdf5Source{d: d, info: arrayfile.Info{Format: arrayfile.FormatRaw, DType: dt, Shape: hi.Shape}}
+	s := &hdf5Source{d: d, info: arrayfile.Info{Format: arrayfile.FormatRaw, DType: hi.DType, Shape: hi.Shape}}
 	if len(hi.Shape) == 0 {
 		s.scalar, s.info.Shape = true, []int64{1}
 	}
-	return s, nil
+	return s
 }
 
 func (s *hdf5Source) Info() arrayfile.Info { return s.info }
@@ -179,10 +175,7 @@ func (r *runner) packageArray(pkg *epc.Package, files map[string]*hdf5.File, a *
 	if err != nil {
 		return importArray{}, err
 	}
-	src, err := newHDF5Source(d)
-	if err != nil {
-		return importArray{}, fmt.Errorf("%s %s: %w", file, ar.Path, err)
-	}
+	src := newHDF5Source(d)
 	if _, err := transfer.ElementTypeOf(src.info.DType); err != nil {
 		return importArray{}, err
 	}
@@ -406,11 +399,7 @@ func (r *runner) exportEPC(ctx context.Context, ss []*etp.Session, t *jobs.Task,
 		var add func(int64)
 		done := func(bool) {}
 		stats, err := transfer.Download(ctx, clients(ss), id, func(et transfer.ElementType, shape []int64) (transfer.Sink, error) {
-			dt, err := hdf5.ParseDType(et.DType.String())
-			if err != nil {
-				return nil, permanent(err)
-			}
-			dw, err := h.CreateDataset(k.path, dt, shape)
+			dw, err := h.CreateDataset(k.path, et.DType, shape)
 			if err != nil {
 				return nil, permanent(err)
 			}
