@@ -198,7 +198,7 @@ tasks:
 			break
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // the upload takes thousands of 4 KiB requests: well over 20 ms
 	cmd.Process.Signal(syscall.SIGTERM)
 	go io.Copy(io.Discard, stderr)
 	err = cmd.Wait()
