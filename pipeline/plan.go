@@ -1,12 +1,17 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/etp-transfer/etp-transfer/etp"
+
 	"github.com/etp-transfer/etp-transfer/jobs"
 	"github.com/etp-transfer/etp-transfer/pipeline/arrayfile"
+	"github.com/etp-transfer/etp-transfer/pipeline/epc"
+	"github.com/etp-transfer/etp-transfer/pipeline/hdf5"
 	"github.com/etp-transfer/etp-transfer/pipeline/transfer"
 )
 
@@ -87,6 +92,10 @@ func planTask(w io.Writer, job *jobs.Job, t *jobs.Task, indent string) (int64, e
 			return 0, err
 		}
 		fmt.Fprintf(w, "%s%d files\n", in, len(files))
+	case t.ImportEPC != nil:
+		return planImport(w, t, srv.MaxMessageSize, srv.Compression != jobs.CompressionNone, in)
+	case t.ExportEPC != nil:
+		fmt.Fprintf(w, "%s-> %s and %s (objects and arrays found at run time)\n", in, t.ExportEPC.File, t.ExportEPC.HDF5)
 	case t.Transaction != nil:
 		levels, err := t.Transaction.Order()
 		if err != nil {
@@ -121,4 +130,52 @@ func openUpload(a *jobs.UploadArray) (*arrayfile.Reader, error) {
 		}
 	}
 	return arrayfile.Open(a.File, opts)
+}
+
+// planImport describes what an import_epc task would store: the package's
+// objects, and each array with its element type, shape, bytes and blocks.
+func planImport(w io.Writer, t *jobs.Task, maxMessage int64, compressed bool, in string) (int64, error) {
+	a := t.ImportEPC
+	pkg, err := epc.Open(context.Background(), a.File, nil)
+	if err != nil {
+		fmt.Fprintf(w, "%scannot read %s: %v\n", in, a.File, err)
+		return 0, nil
+	}
+	defer pkg.Close()
+	files := map[string]*hdf5.File{}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	objs := pkg.Objects()
+	fmt.Fprintf(w, "%s%s: %d data objects, %d dangling references\n", in, a.File, len(objs), len(pkg.Dangling()))
+	var total int64
+	for _, o := range objs {
+		uuid, err := etp.ParseUUID(o.UUID)
+		if err != nil {
+			continue
+		}
+		uri := etp.ObjectURI(t.Dataspace, o.QualifiedType, uuid)
+		for _, ar := range o.Arrays {
+			ia, err := packageArray(pkg, files, a, t.Dataspace, uri, ar)
+			if err != nil {
+				fmt.Fprintf(w, "%s  %s %s: %v\n", in, o.Key(), ar.Path, err)
+				continue
+			}
+			et, _ := transfer.ElementTypeOf(ia.src.info.DType)
+			bytes, blocks, whole, err := transfer.PlanUpload(ia.src.info, et, ia.id.URI, ia.id.PathInResource, maxMessage, compressed)
+			if err != nil {
+				fmt.Fprintf(w, "%s  %s: %v\n", in, ar.Path, err)
+				continue
+			}
+			how := fmt.Sprintf("%d blocks", blocks)
+			if whole {
+				how = "whole"
+			}
+			fmt.Fprintf(w, "%s  %s %v %v, %s, %s\n", in, ar.Path, ia.src.info.DType, ia.src.info.Shape, formatBytes(bytes), how)
+			total += bytes
+		}
+	}
+	return total, nil
 }

@@ -95,7 +95,7 @@ func (r *runner) importEPC(ctx context.Context, t *jobs.Task, st *taskState, rep
 		objs[o.PartName] = etp.DataObject{Format: "xml", Data: data, Resource: etp.Resource{URI: uri, Name: o.Title,
 			LastChanged: now, StoreLastWrite: now, StoreCreated: now}}
 		for _, ar := range o.Arrays {
-			ia, err := r.packageArray(pkg, files, a, t.Dataspace, uri, ar)
+			ia, err := packageArray(pkg, files, a, t.Dataspace, uri, ar)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s (%s): %v", o.Key(), ar.Where, err))
 				continue
@@ -149,7 +149,7 @@ func (r *runner) importEPC(ctx context.Context, t *jobs.Task, st *taskState, rep
 // packageArray finds the HDF5 dataset of one array reference of a package
 // and the ETP identifier it goes under: the EpcExternalPartReference that
 // holds it (RESQML 2.0.1), else the referring object itself.
-func (r *runner) packageArray(pkg *epc.Package, files map[string]*hdf5.File, a *jobs.ImportEPC, ds, objURI string, ar epc.ArrayRef) (importArray, error) {
+func packageArray(pkg *epc.Package, files map[string]*hdf5.File, a *jobs.ImportEPC, ds, objURI string, ar epc.ArrayRef) (importArray, error) {
 	var file string
 	switch {
 	case a.HDF5 != "":

@@ -107,6 +107,19 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+func TestPlanImport(t *testing.T) {
+	job := filepath.Join(filepath.Dir(quickstartCopy(t)), "resqml-roundtrip.yaml")
+	code, out, errOut := cli(t, "plan", job)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"5 data objects, 0 dangling references", "int32 [120 150]", "/zvalues float64 [120 150]", "blocks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"frobnicate"}, {"run"}, {"run", "-shard", "3/2", "x.yaml"}, {"serve", "extra"}, {"bench", "-dtype", "complex128"}} {
 		if code, _, _ := cli(t, args...); code != ExitUsage {
