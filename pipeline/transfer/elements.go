@@ -308,6 +308,25 @@ func viewBlock(et ElementType, a *etp.AnyArray, n int64) ([]byte, bool) {
 	return nil, false
 }
 
+// directBlock prepares a to hold n float or double values of et and
+// returns their memory as little-endian bytes, so a source can read a block
+// straight into the values, without the copy encodeBlock makes; false when
+// et's values need converting (or the host is big-endian).
+func directBlock(et ElementType, a *etp.AnyArray, n int64) ([]byte, bool) {
+	if !littleEndianHost {
+		return nil, false
+	}
+	switch {
+	case et.DType == arrayfile.Float64 && et.Transport == etp.AnyArrayDouble:
+		*a = etp.AnyArray{Type: et.Transport, Doubles: grow(a.Doubles, int(n))}
+		return bytesOf(a.Doubles), true
+	case et.DType == arrayfile.Float32 && et.Transport == etp.AnyArrayFloat:
+		*a = etp.AnyArray{Type: et.Transport, Floats: grow(a.Floats, int(n))}
+		return bytesOf(a.Floats), true
+	}
+	return nil, false
+}
+
 // checkRange reports whether v fits the integer type d.
 func checkRange(d arrayfile.DType, v int64) error {
 	var lo, hi int64

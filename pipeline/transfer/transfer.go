@@ -280,6 +280,12 @@ func Upload(ctx context.Context, clients []Client, id etp.DataArrayIdentifier, s
 	err = runBlocks(ctx, clients, o, plan, size, putFits(lim, et.chunkElement()), func(ctx context.Context, c Client, w *worker, blocks []chunking.Block) error {
 		subs := w.prepare(blocks)
 		for i, b := range blocks {
+			if raw, ok := directBlock(et, &subs[i].Data, b.Elements); ok {
+				if err := src.ReadBlock(b.Starts, b.Counts, raw); err != nil {
+					return err
+				}
+				continue
+			}
 			raw := w.raw(i, b.Elements*size)
 			if err := src.ReadBlock(b.Starts, b.Counts, raw); err != nil {
 				return err
