@@ -121,7 +121,10 @@ func (r *Report) Summary(w io.Writer) {
 		if t.ThroughputMBps > 0 {
 			line += fmt.Sprintf(" %8.1f MB/s", t.ThroughputMBps)
 		}
-		if t.Objects > 0 {
+		switch {
+		case t.Objects == 1:
+			line += " 1 object"
+		case t.Objects > 1:
 			line += fmt.Sprintf(" %d objects", t.Objects)
 		}
 		if t.Retries > 0 {
