@@ -10,7 +10,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/jobs"
@@ -124,6 +127,14 @@ func (r *runner) importEPC(ctx context.Context, t *jobs.Task, st *taskState, rep
 	if st.arrays == nil || a.Transaction {
 		st.arrays = map[etp.DataArrayIdentifier]*transfer.State{} // a rolled-back attempt left nothing
 	}
+	// Arrays go in parallel, sharing the server's in_flight budget: many
+	// small arrays are not latency-bound one after the other, and big ones
+	// keep the same number of requests in flight as one upload would.
+	inFlight := r.job.Servers[t.Server].InFlight
+	parallel := max(1, min(inFlight, len(arrays)))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
 	for _, ia := range arrays {
 		state := st.arrays[ia.id]
 		if state == nil {
@@ -133,15 +144,20 @@ func (r *runner) importEPC(ctx context.Context, t *jobs.Task, st *taskState, rep
 		if state.Remaining() == 0 {
 			continue // done by an earlier attempt
 		}
-		add, done := r.progress(t.Name+" "+ia.id.PathInResource, ia.bytes)
-		stats, err := transfer.Upload(ctx, clients(sessions), ia.id, ia.src, &transfer.Options{
-			InFlight: r.job.Servers[t.Server].InFlight, Progress: add, State: state})
-		done(err == nil)
-		rep.Bytes += stats.Bytes
-		rep.Messages += stats.Messages
-		if err != nil {
+		g.Go(func() error {
+			add, done := r.progress(t.Name+" "+ia.id.PathInResource, ia.bytes)
+			stats, err := transfer.Upload(gctx, clients(sessions), ia.id, ia.src, &transfer.Options{
+				InFlight: max(1, inFlight/parallel), Progress: add, State: state})
+			done(err == nil)
+			mu.Lock()
+			rep.Bytes += stats.Bytes
+			rep.Messages += stats.Messages
+			mu.Unlock()
 			return arrayError(ia.id.URI, ia.id.PathInResource, err)
-		}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return commit(true)
 }
