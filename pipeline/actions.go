@@ -404,7 +404,11 @@ func deleteObjects(ctx context.Context, s *etp.Session, t *jobs.Task, rep *TaskR
 func list(ctx context.Context, s *etp.Session, t *jobs.Task, rep *TaskReport) error {
 	res, err := resources(ctx, s, t.Dataspace, t.List.Types)
 	rep.Messages++
-	if err != nil {
+	switch {
+	case err != nil && etp.CodeOf(err) == etp.EResponseCountExceeded:
+		// The store cut the list at its MaxResponseCount: report what came.
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the store listed only the first %d resources (ERESPONSECOUNT_EXCEEDED); filter by types to see the rest", len(res)))
+	case err != nil:
 		return err
 	}
 	type item struct {

@@ -242,3 +242,31 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("the quickstart upload went in %d messages; it should show subarrays", tr.Messages)
 	}
 }
+
+// TestListTruncated: a store that cuts listings at its MaxResponseCount makes
+// list report what came with a warning, while get_objects by type, which
+// would silently miss objects, fails and says why.
+func TestListTruncated(t *testing.T) {
+	url, _ := startServer(t, &server.Options{MaxResponseCount: 2})
+	dir := t.TempDir()
+	copyInputs(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep := runJob(t, ctx, dir, `version: 1
+servers: {store: {uri: "${URI}"}}
+defaults: {server: store, dataspace: cut, retries: 0}
+tasks:
+  - {name: mk, create_dataspace: {}}
+  - {name: put, depends_on: [mk], put_objects: {files: ["in/*.xml"]}}
+  - {name: ls, depends_on: [put], list: {}}
+  - {name: get, depends_on: [put], get_objects: {types: ["resqml20.*", "eml20.*"], dir: out}}
+`, map[string]string{"URI": url}, nil)
+	ls := wantStatus(t, rep, "ls", StatusOK)
+	if ls.Objects != 2 || len(ls.Warnings) != 1 || !strings.Contains(ls.Warnings[0], "first 2 resources") {
+		t.Errorf("list: %d objects, warnings %q; want 2 and a truncation warning", ls.Objects, ls.Warnings)
+	}
+	get := wantStatus(t, rep, "get", StatusFailed)
+	if !strings.Contains(get.Error, "ERESPONSECOUNT_EXCEEDED") {
+		t.Errorf("get_objects error %q does not say the listing was cut", get.Error)
+	}
+}
