@@ -64,7 +64,7 @@ func (ps *pools) startEmbedded(ctx context.Context, srv *jobs.Server) (string, e
 	s, err := server.New(&server.Options{
 		DataDir:        srv.DataDir,
 		MaxMessageSize: srv.MaxMessageSize,
-		Logger:         ps.opts.Logger.With("component", "embedded-server"),
+		Logger:         slog.New(minLevel{ps.opts.Logger.Handler(), slog.LevelWarn}).With("component", "embedded-server"),
 	})
 	if err != nil {
 		return "", permanent(fmt.Errorf("start the embedded server: %w", err))
@@ -81,6 +81,25 @@ func (ps *pools) startEmbedded(ctx context.Context, srv *jobs.Server) (string, e
 	ps.embedded, ps.stopEmbedded, ps.embeddedDone = s, cancel, done
 	ps.embeddedURL = "ws://" + l.Addr().String() + "/"
 	return ps.embeddedURL, nil
+}
+
+// minLevel passes on records at or above min only: the embedded server's
+// session chatter stays out of a run's log unless something goes wrong.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
 
 // close closes every session, then stops the embedded server.
