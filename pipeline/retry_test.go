@@ -14,7 +14,9 @@ import (
 )
 
 func TestShouldRetry(t *testing.T) {
-	code := func(c etp.ErrorCode) error { return fmt.Errorf("request: %w", &etp.ProtocolError{Code: c, Message: "x"}) }
+	code := func(c etp.ErrorCode) error {
+		return fmt.Errorf("request: %w", &etp.ProtocolError{Code: c, Message: "x"})
+	}
 	cases := []struct {
 		name string
 		err  error
