@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/jobs"
@@ -92,10 +93,13 @@ func (r *runner) copy(ctx context.Context, fromSessions []*etp.Session, t *jobs.
 		if err := putBatches(ctx, to, put, rep); err != nil {
 			return fmt.Errorf("to %s: %w", c.To.Server, err)
 		}
-		for _, a := range arrays {
-			if err := r.copyArray(ctx, fromSessions, toSessions, t, a, st, rep); err != nil {
-				return err
-			}
+		arrays = uniqueArrays(arrays)
+		var mu sync.Mutex
+		err = arraysInParallel(ctx, len(arrays), r.job.Servers[c.To.Server].InFlight, func(ctx context.Context, i, inFlight int) error {
+			return r.copyArray(ctx, fromSessions, toSessions, t, arrays[i], inFlight, st, rep, &mu)
+		})
+		if err != nil {
+			return err
 		}
 		for _, u := range keys {
 			st.copied[u] = true
@@ -105,7 +109,9 @@ func (r *runner) copy(ctx context.Context, fromSessions []*etp.Session, t *jobs.
 }
 
 // copyArray streams one referenced array, unless a previous attempt did.
-func (r *runner) copyArray(ctx context.Context, from, to []*etp.Session, t *jobs.Task, a epc.ArrayRef, st *taskState, rep *TaskReport) error {
+// mu guards st and rep, shared by the arrays copied in parallel.
+func (r *runner) copyArray(ctx context.Context, from, to []*etp.Session, t *jobs.Task, a epc.ArrayRef, inFlight int,
+	st *taskState, rep *TaskReport, mu *sync.Mutex) error {
 	c := t.Copy
 	uuid, err := etp.ParseUUID(a.ProxyUUID)
 	if err != nil {
@@ -114,10 +120,15 @@ func (r *runner) copyArray(ctx context.Context, from, to []*etp.Session, t *jobs
 	src := etp.DataArrayIdentifier{URI: etp.ObjectURI(c.From.Dataspace, epcType, uuid), PathInResource: a.Path}
 	dst := etp.DataArrayIdentifier{URI: etp.ObjectURI(c.To.Dataspace, epcType, uuid), PathInResource: a.Path}
 	done := "array " + src.URI + " " + src.PathInResource
-	if st.copied[done] {
+	mu.Lock()
+	copied := st.copied[done]
+	mu.Unlock()
+	if copied {
 		return nil
 	}
-	stats, err := transfer.Copy(ctx, clients(from), clients(to), src, dst, &transfer.Options{InFlight: r.job.Servers[c.To.Server].InFlight})
+	stats, err := transfer.Copy(ctx, clients(from), clients(to), src, dst, &transfer.Options{InFlight: inFlight})
+	mu.Lock()
+	defer mu.Unlock()
 	rep.Bytes += stats.Bytes
 	rep.Messages += stats.Messages
 	if err != nil {
@@ -125,4 +136,19 @@ func (r *runner) copyArray(ctx context.Context, from, to []*etp.Session, t *jobs
 	}
 	st.copied[done] = true
 	return nil
+}
+
+// uniqueArrays drops repeated (proxy, path) pairs: several objects may
+// refer to one array.
+func uniqueArrays(refs []epc.ArrayRef) []epc.ArrayRef {
+	seen := map[[2]string]bool{}
+	out := refs[:0]
+	for _, a := range refs {
+		k := [2]string{a.ProxyUUID, a.Path}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/jobs"
 	"github.com/etp-transfer/etp-transfer/pipeline/arrayfile"
@@ -127,36 +125,29 @@ func (r *runner) importEPC(ctx context.Context, t *jobs.Task, st *taskState, rep
 	if st.arrays == nil || a.Transaction {
 		st.arrays = map[etp.DataArrayIdentifier]*transfer.State{} // a rolled-back attempt left nothing
 	}
-	// Arrays go in parallel, sharing the server's in_flight budget: many
-	// small arrays are not latency-bound one after the other, and big ones
-	// keep the same number of requests in flight as one upload would.
-	inFlight := r.job.Servers[t.Server].InFlight
-	parallel := max(1, min(inFlight, len(arrays)))
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallel)
+	var todo []importArray
 	for _, ia := range arrays {
-		state := st.arrays[ia.id]
-		if state == nil {
-			state = &transfer.State{}
-			st.arrays[ia.id] = state
+		if st.arrays[ia.id] == nil {
+			st.arrays[ia.id] = &transfer.State{}
 		}
-		if state.Remaining() == 0 {
-			continue // done by an earlier attempt
+		if st.arrays[ia.id].Remaining() != 0 { // 0: done by an earlier attempt
+			todo = append(todo, ia)
 		}
-		g.Go(func() error {
-			add, done := r.progress(t.Name+" "+ia.id.PathInResource, ia.bytes)
-			stats, err := transfer.Upload(gctx, clients(sessions), ia.id, ia.src, &transfer.Options{
-				InFlight: max(1, inFlight/parallel), Progress: add, State: state})
-			done(err == nil)
-			mu.Lock()
-			rep.Bytes += stats.Bytes
-			rep.Messages += stats.Messages
-			mu.Unlock()
-			return arrayError(ia.id.URI, ia.id.PathInResource, err)
-		})
 	}
-	if err := g.Wait(); err != nil {
+	var mu sync.Mutex
+	err = arraysInParallel(ctx, len(todo), r.job.Servers[t.Server].InFlight, func(ctx context.Context, i, inFlight int) error {
+		ia := todo[i]
+		add, done := r.progress(t.Name+" "+ia.id.PathInResource, ia.bytes)
+		stats, err := transfer.Upload(ctx, clients(sessions), ia.id, ia.src, &transfer.Options{
+			InFlight: inFlight, Progress: add, State: st.arrays[ia.id]})
+		done(err == nil)
+		mu.Lock()
+		rep.Bytes += stats.Bytes
+		rep.Messages += stats.Messages
+		mu.Unlock()
+		return arrayError(ia.id.URI, ia.id.PathInResource, err)
+	})
+	if err != nil {
 		return err
 	}
 	return commit(true)
@@ -402,7 +393,9 @@ func (r *runner) exportEPC(ctx context.Context, ss []*etp.Session, t *jobs.Task,
 			}
 		}
 	}
-	for _, k := range arrays {
+	var mu sync.Mutex
+	err = arraysInParallel(ctx, len(arrays), r.job.Servers[t.Server].InFlight, func(ctx context.Context, i, inFlight int) error {
+		k := arrays[i]
 		qt := epcType
 		if p, ok := objects[k.proxy]; ok {
 			qt = p.desc.QualifiedType
@@ -422,17 +415,20 @@ func (r *runner) exportEPC(ctx context.Context, ss []*etp.Session, t *jobs.Task,
 			n, _ := arrayfile.Elements(shape)
 			add, done = r.progress(t.Name+" "+k.path, n*int64(et.DType.Size()))
 			return dw, nil
-		}, &transfer.Options{InFlight: r.job.Servers[t.Server].InFlight, Progress: func(n int64) {
+		}, &transfer.Options{InFlight: inFlight, Progress: func(n int64) {
 			if add != nil {
 				add(n)
 			}
 		}})
 		done(err == nil)
+		mu.Lock()
 		rep.Bytes += stats.Bytes
 		rep.Messages += stats.Messages
-		if err != nil {
-			return arrayError(id.URI, id.PathInResource, err)
-		}
+		mu.Unlock()
+		return arrayError(id.URI, id.PathInResource, err)
+	})
+	if err != nil {
+		return err
 	}
 	if err := h.Close(); err != nil {
 		return permanent(err)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/etp-transfer/etp-transfer/jobs"
 )
 
@@ -285,4 +287,20 @@ func arrayError(uri, path string, err error) error {
 		out = permanent(out)
 	}
 	return out
+}
+
+// arraysInParallel runs fn for items 0..n-1, up to inFlight at a time, and
+// returns the first error (cancelling the others' context). It also returns
+// the in-flight budget each call gets, so the arrays together keep the
+// server's in_flight requests in flight: many small arrays are not
+// latency-bound one after the other, and big ones use what one would.
+func arraysInParallel(ctx context.Context, n, inFlight int, fn func(ctx context.Context, i, perArray int) error) error {
+	parallel := max(1, min(inFlight, n))
+	per := max(1, inFlight/parallel)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
+	for i := range n {
+		g.Go(func() error { return fn(gctx, i, per) })
+	}
+	return g.Wait()
 }
