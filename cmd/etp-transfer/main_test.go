@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/etp/server"
 	"github.com/etp-transfer/etp-transfer/pipeline"
 	"github.com/etp-transfer/etp-transfer/pipeline/arrayfile"
@@ -279,5 +280,76 @@ func TestSyntheticVerify(t *testing.T) {
 		if moved.mismatch.Load() != 1 {
 			t.Errorf("%v: a block at the wrong offset was not caught", d)
 		}
+	}
+}
+
+// TestServeProcess runs `serve` as a real process on a data dir: a client
+// writes a dataspace, SIGTERM ends the server with CloseSession to the
+// client and exit status 0, and a restarted server still has the dataspace.
+func TestServeProcess(t *testing.T) {
+	dir := t.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() (*exec.Cmd, string) {
+		cmd := exec.Command(exe, "serve", "-listen", "127.0.0.1:0", "-data-dir", dir, "-log-level", "warn")
+		cmd.Env = append(os.Environ(), "ETP_TRANSFER_AS_MAIN=1")
+		out, _ := cmd.StdoutPipe()
+		cmd.Stderr = io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		url, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+		if err != nil || !ok {
+			cmd.Process.Kill()
+			t.Fatalf("serve printed %q: %v", line, err)
+		}
+		return cmd, url
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	cmd, url := start()
+	s, err := etp.Dial(ctx, url, nil)
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatal(err)
+	}
+	if _, err := s.PutDataspaces(ctx, map[string]etp.Dataspace{"0": {URI: etp.DataspaceURI("kept"), Path: "kept"}}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.Done():
+	case <-ctx.Done():
+		t.Fatal("the session did not end after SIGTERM")
+	}
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "CloseSession") {
+		t.Errorf("session ended with %v; want the server's CloseSession", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v, want exit 0", err)
+	}
+	s.Close(ctx)
+
+	cmd, url = start()
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	s, err = etp.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	spaces, err := s.GetDataspaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range spaces {
+		found = found || d.Path == "kept"
+	}
+	if !found {
+		t.Errorf("dataspace lost across the restart: %v", spaces)
 	}
 }
