@@ -188,25 +188,51 @@ func encodeBlock(et ElementType, src []byte, dst *etp.AnyArray, first int64) err
 			dst.Bytes = append(dst.Bytes, src...)
 			return nil
 		}
-		dst.Ints = grow(dst.Ints, n)
-		for i := range n {
-			dst.Ints[i] = int32(readInt(et.DType, src[i*size:]))
-		}
-	case arrayfile.Uint32, arrayfile.Int64, arrayfile.Uint64:
-		dst.Longs = grow(dst.Longs, n)
-		for i := range n {
-			v := le.Uint64(pad8(src[i*size:], size))
-			switch et.DType {
-			case arrayfile.Uint32:
-				dst.Longs[i] = int64(uint32(v))
-			case arrayfile.Uint64:
-				if v > math.MaxInt64 {
-					return fmt.Errorf("element %d: uint64 value %d does not fit an ETP long (max %d)", first+int64(i), v, int64(math.MaxInt64))
-				}
-				dst.Longs[i] = int64(v)
-			default:
-				dst.Longs[i] = int64(v)
+		ints := grow(dst.Ints, n)
+		dst.Ints = ints
+		switch et.DType {
+		case arrayfile.Int8:
+			for i, b := range src {
+				ints[i] = int32(int8(b))
 			}
+		case arrayfile.Uint8:
+			for i, b := range src {
+				ints[i] = int32(b)
+			}
+		case arrayfile.Int16:
+			for i := range ints {
+				ints[i] = int32(int16(le.Uint16(src[2*i:])))
+			}
+		case arrayfile.Uint16:
+			for i := range ints {
+				ints[i] = int32(le.Uint16(src[2*i:]))
+			}
+		case arrayfile.Int32:
+			for i := range ints {
+				ints[i] = int32(le.Uint32(src[4*i:]))
+			}
+		}
+	case arrayfile.Uint32:
+		longs := grow(dst.Longs, n)
+		dst.Longs = longs
+		for i := range longs {
+			longs[i] = int64(le.Uint32(src[4*i:]))
+		}
+	case arrayfile.Int64:
+		longs := grow(dst.Longs, n)
+		dst.Longs = longs
+		for i := range longs {
+			longs[i] = int64(le.Uint64(src[8*i:]))
+		}
+	case arrayfile.Uint64:
+		longs := grow(dst.Longs, n)
+		dst.Longs = longs
+		for i := range longs {
+			v := le.Uint64(src[8*i:])
+			if v > math.MaxInt64 {
+				return fmt.Errorf("element %d: uint64 value %d does not fit an ETP long (max %d)", first+int64(i), v, int64(math.MaxInt64))
+			}
+			longs[i] = int64(v)
 		}
 	case arrayfile.Float32:
 		dst.Floats = grow(dst.Floats, n)
@@ -249,27 +275,16 @@ func decodeBlock(et ElementType, a *etp.AnyArray, dst []byte, first int64) error
 	le := binary.LittleEndian
 	switch a.Type {
 	case etp.AnyArrayBoolean:
-		for i, v := range a.Bools {
-			dst[i] = 0
-			if v {
-				dst[i] = 1
-			}
+		// A Go bool is one byte holding 0 or 1: the values are the bytes.
+		if len(a.Bools) > 0 {
+			copy(dst, unsafe.Slice((*byte)(unsafe.Pointer(&a.Bools[0])), len(a.Bools)))
 		}
 	case etp.AnyArrayBytes:
 		copy(dst, a.Bytes)
-	case etp.AnyArrayInt, etp.AnyArrayLong:
-		for i := range n {
-			var v int64
-			if a.Type == etp.AnyArrayInt {
-				v = int64(a.Ints[i])
-			} else {
-				v = a.Longs[i]
-			}
-			if err := checkRange(et.DType, v); err != nil {
-				return fmt.Errorf("element %d: %w", first+int64(i), err)
-			}
-			writeInt(dst[i*size:], size, uint64(v))
-		}
+	case etp.AnyArrayInt:
+		return putInts(et.DType, a.Ints, dst, first)
+	case etp.AnyArrayLong:
+		return putInts(et.DType, a.Longs, dst, first)
 	case etp.AnyArrayFloat:
 		if littleEndianHost {
 			copy(dst, bytesOf(a.Floats))
@@ -327,68 +342,63 @@ func directBlock(et ElementType, a *etp.AnyArray, n int64) ([]byte, bool) {
 	return nil, false
 }
 
-// checkRange reports whether v fits the integer type d.
-func checkRange(d arrayfile.DType, v int64) error {
-	var lo, hi int64
+// intRange returns the values the integer type d holds (uint64 as far as
+// an ETP long carries it).
+func intRange(d arrayfile.DType) (lo, hi int64, err error) {
 	switch d {
 	case arrayfile.Int8:
-		lo, hi = math.MinInt8, math.MaxInt8
+		return math.MinInt8, math.MaxInt8, nil
 	case arrayfile.Uint8:
-		lo, hi = 0, math.MaxUint8
+		return 0, math.MaxUint8, nil
 	case arrayfile.Int16:
-		lo, hi = math.MinInt16, math.MaxInt16
+		return math.MinInt16, math.MaxInt16, nil
 	case arrayfile.Uint16:
-		lo, hi = 0, math.MaxUint16
+		return 0, math.MaxUint16, nil
 	case arrayfile.Int32:
-		lo, hi = math.MinInt32, math.MaxInt32
+		return math.MinInt32, math.MaxInt32, nil
 	case arrayfile.Uint32:
-		lo, hi = 0, math.MaxUint32
-	case arrayfile.Uint64:
-		lo, hi = 0, math.MaxInt64
+		return 0, math.MaxUint32, nil
 	case arrayfile.Int64:
-		return nil
-	default:
-		return fmt.Errorf("integer values cannot be stored as %v", d)
+		return math.MinInt64, math.MaxInt64, nil
+	case arrayfile.Uint64:
+		return 0, math.MaxInt64, nil
 	}
-	if v < lo || v > hi {
-		return fmt.Errorf("value %d does not fit %v", v, d)
+	return 0, 0, fmt.Errorf("integer values cannot be stored as %v", d)
+}
+
+// putInts writes vals into dst as little-endian elements of the integer
+// type d, failing on the first value out of d's range. first is the
+// row-major index of vals[0], for messages.
+func putInts[T int32 | int64](d arrayfile.DType, vals []T, dst []byte, first int64) error {
+	lo, hi, err := intRange(d)
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		if x := int64(v); x < lo || x > hi {
+			return fmt.Errorf("element %d: value %d does not fit %v", first+int64(i), x, d)
+		}
+	}
+	le := binary.LittleEndian
+	switch d.Size() {
+	case 1:
+		for i, v := range vals {
+			dst[i] = byte(v)
+		}
+	case 2:
+		for i, v := range vals {
+			le.PutUint16(dst[2*i:], uint16(v))
+		}
+	case 4:
+		for i, v := range vals {
+			le.PutUint32(dst[4*i:], uint32(v))
+		}
+	default:
+		for i, v := range vals {
+			le.PutUint64(dst[8*i:], uint64(v))
+		}
 	}
 	return nil
-}
-
-// readInt reads one little-endian signed or unsigned integer of type d.
-func readInt(d arrayfile.DType, b []byte) int64 {
-	le := binary.LittleEndian
-	switch d {
-	case arrayfile.Int8:
-		return int64(int8(b[0]))
-	case arrayfile.Uint8:
-		return int64(b[0])
-	case arrayfile.Int16:
-		return int64(int16(le.Uint16(b)))
-	case arrayfile.Uint16:
-		return int64(le.Uint16(b))
-	case arrayfile.Int32:
-		return int64(int32(le.Uint32(b)))
-	}
-	return 0
-}
-
-// writeInt writes the low size bytes of v little-endian.
-func writeInt(b []byte, size int, v uint64) {
-	for i := range size {
-		b[i] = byte(v >> (8 * i))
-	}
-}
-
-// pad8 returns the size-byte little-endian value at b widened to 8 bytes.
-func pad8(b []byte, size int) []byte {
-	if size == 8 {
-		return b[:8]
-	}
-	var p [8]byte
-	copy(p[:], b[:size])
-	return p[:]
 }
 
 func grow[T any](s []T, n int) []T {
