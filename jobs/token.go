@@ -21,23 +21,37 @@ const maxTokenSize = 64 << 10
 // an unreadable, empty or oversized (more than 64 KiB) file, or a token with
 // whitespace or control characters inside. Token is safe for concurrent use.
 func (s *Server) Token(lookup func(string) (string, bool)) (string, error) {
+	tok, err := ReadToken(s.TokenEnv, s.TokenFile, lookup)
+	if err != nil {
+		return "", fmt.Errorf("jobs: server %s: token: %w", s.Name, err)
+	}
+	return tok, nil
+}
+
+// ReadToken reads a bearer token from the environment variable env (through
+// lookup; nil means os.LookupEnv) or, when env is empty, from the file
+// file, the way Server.Token does: surrounding whitespace and a leading
+// "Bearer " are removed, and neither set means no token ("", nil). Errors
+// name the variable or file, never the token. The CLI's -token-env and
+// -token-file flags use it too.
+func ReadToken(env, file string, lookup func(string) (string, bool)) (string, error) {
 	var raw, from string
 	switch {
-	case s.TokenEnv != "":
+	case env != "":
 		if lookup == nil {
 			lookup = os.LookupEnv
 		}
-		from = "environment variable " + s.TokenEnv
-		v, ok := lookup(s.TokenEnv)
+		from = "environment variable " + env
+		v, ok := lookup(env)
 		if !ok {
-			return "", fmt.Errorf("jobs: server %s: token: %s is not set", s.Name, from)
+			return "", fmt.Errorf("%s is not set", from)
 		}
 		raw = v
-	case s.TokenFile != "":
-		from = "token file " + s.TokenFile
-		b, err := readLimited(s.TokenFile, maxTokenSize)
+	case file != "":
+		from = "token file " + file
+		b, err := readLimited(file, maxTokenSize)
 		if err != nil {
-			return "", fmt.Errorf("jobs: server %s: token: %w", s.Name, err)
+			return "", err
 		}
 		raw = string(b)
 	default:
@@ -48,11 +62,11 @@ func (s *Server) Token(lookup func(string) (string, bool)) (string, error) {
 		tok = strings.TrimSpace(tok[7:])
 	}
 	if tok == "" {
-		return "", fmt.Errorf("jobs: server %s: token: %s is empty", s.Name, from)
+		return "", fmt.Errorf("%s is empty", from)
 	}
 	for _, r := range tok {
 		if r <= ' ' || r == 0x7f {
-			return "", fmt.Errorf("jobs: server %s: token: %s holds whitespace or control characters inside the token", s.Name, from)
+			return "", fmt.Errorf("%s holds whitespace or control characters inside the token", from)
 		}
 	}
 	return tok, nil

@@ -37,6 +37,10 @@ var sizeUnits = []struct {
 // environment it returns a placeholder instead.
 type shower func(string) string
 
+// ParseSize reads a byte size as job files write them (see parseSize); the
+// CLI's size flags use it too. Messages quote s.
+func ParseSize(s string) (int64, error) { return parseSize(s, strconv.Quote) }
+
 // parseSize reads a byte size: an integer with an optional unit B, KB, MB, GB,
 // TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), case-insensitive,
 // optionally separated by a space.

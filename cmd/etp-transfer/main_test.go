@@ -122,7 +122,8 @@ func TestPlanImport(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"frobnicate"}, {"run"}, {"run", "-shard", "3/2", "x.yaml"}, {"serve", "extra"}, {"bench", "-dtype", "complex128"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"run"}, {"run", "-shard", "3/2", "x.yaml"}, {"serve", "extra"}, {"bench", "-dtype", "complex128"},
+		{"check", "-token-env", "A", "-token-file", "b", "ws://127.0.0.1:1/"}, {"serve", "-max-message-size", "1.5MiB"}} {
 		if code, _, _ := cli(t, args...); code != ExitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, ExitUsage)
 		}

@@ -8,10 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"strings"
 
 	"github.com/etp-transfer/etp-transfer/etp/server"
+	"github.com/etp-transfer/etp-transfer/jobs"
 )
 
 // ServeCommand runs the embedded ETP 1.2 store server.
@@ -126,27 +125,14 @@ func serveHandler(ctx context.Context, srv *server.Server, h http.Handler, l net
 // readToken reads a token from an environment variable or a file, never from
 // the command line (where process listings would show it).
 func readToken(env, file string) (string, error) {
-	switch {
-	case env != "" && file != "":
+	if env != "" && file != "" {
 		return "", usageError{errors.New("give -token-env or -token-file, not both")}
-	case env != "":
-		v := strings.TrimSpace(os.Getenv(env))
-		if v == "" {
-			return "", usageError{fmt.Errorf("-token-env: environment variable %s is not set or empty", env)}
-		}
-		return strings.TrimPrefix(v, "Bearer "), nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("-token-file: %w", err)
-		}
-		v := strings.TrimSpace(string(b))
-		if v == "" {
-			return "", fmt.Errorf("-token-file: %s is empty", file)
-		}
-		return strings.TrimPrefix(v, "Bearer "), nil
 	}
-	return "", nil
+	tok, err := jobs.ReadToken(env, file, nil)
+	if err != nil {
+		return "", usageError{fmt.Errorf("token: %w", err)}
+	}
+	return tok, nil
 }
 
 // Usage prints the help of the serve subcommand.
