@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -226,11 +227,7 @@ func readObjectFile(path, ds string) (etp.DataObject, error) {
 // putBatches sends objects in PutDataObjects requests of bounded size; keys
 // name each object (file names or URIs) in errors.
 func putBatches(ctx context.Context, s *etp.Session, objs map[string]etp.DataObject, rep *TaskReport) error {
-	keys := make([]string, 0, len(objs))
-	for k := range objs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(objs))
 	limit := s.Info().MaxMessageSize / 2
 	var failed []error
 	for len(keys) > 0 {
@@ -252,7 +249,7 @@ func putBatches(ctx context.Context, s *etp.Session, objs map[string]etp.DataObj
 			if !errors.As(err, &ke) {
 				return fmt.Errorf("PutDataObjects: %w", err)
 			}
-			for _, k := range sortedKeys(ke) {
+			for _, k := range slices.Sorted(maps.Keys(ke)) {
 				failed = append(failed, fmt.Errorf("%s: %w", k, ke[k]))
 			}
 			continue
@@ -264,15 +261,6 @@ func putBatches(ctx context.Context, s *etp.Session, objs map[string]etp.DataObj
 		return fmt.Errorf("%d of %d objects failed: %w", len(failed), len(objs), errors.Join(failed...))
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func putObjects(ctx context.Context, s *etp.Session, t *jobs.Task, rep *TaskReport) error {
@@ -352,7 +340,7 @@ func namedKeys(err error, keys map[string]string) error {
 		return err
 	}
 	var errs []error
-	for _, k := range sortedKeys(ke) {
+	for _, k := range slices.Sorted(maps.Keys(ke)) {
 		errs = append(errs, fmt.Errorf("%s: %w", keys[k], ke[k]))
 	}
 	return errors.Join(errs...)
@@ -560,26 +548,11 @@ func verify(ctx context.Context, w *arrayfile.Writer, reference string) error {
 // its own: committed when every task succeeded, rolled back otherwise (also
 // when the run is interrupted).
 func (r *runner) transaction(ctx context.Context, t *jobs.Task, st *taskState, rep *TaskReport) error {
-	p, err := r.pools.get(ctx, t.Server)
+	sessions, finish, err := r.writeSessions(ctx, t, true, t.Transaction.Message, rep)
 	if err != nil {
 		return err
 	}
-	s, err := p.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		s.Close(cctx)
-	}()
-	uri := etp.DataspaceURI(t.Dataspace)
-	id, err := s.StartTransaction(ctx, false, []string{uri}, t.Transaction.Message)
-	rep.Messages++
-	if err != nil {
-		return fmt.Errorf("StartTransaction on %s: %w", uri, err)
-	}
-	subs := r.runGraph(ctx, t.Transaction.Tasks, r.job.Concurrency, &txScope{session: s})
+	subs := r.runGraph(ctx, t.Transaction.Tasks, r.job.Concurrency, &txScope{session: sessions[0]})
 	rep.Tasks = subs
 	var failed []string
 	var firstErr error
@@ -594,16 +567,9 @@ func (r *runner) transaction(ctx context.Context, t *jobs.Task, st *taskState, r
 		}
 	}
 	if len(failed) == 0 && ctx.Err() == nil {
-		if err := s.CommitTransaction(ctx, id); err != nil {
-			return fmt.Errorf("CommitTransaction: %w", err)
-		}
-		rep.Messages++
-		return nil
+		return finish(true)
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	rerr := s.RollbackTransaction(rctx, id)
-	rep.Messages++
+	rerr := finish(false)
 	cause := fmt.Errorf("rolled back: task %s did not succeed: %w", strings.Join(failed, ", "), firstErr)
 	if len(failed) == 0 {
 		cause = fmt.Errorf("rolled back: %w", context.Cause(ctx))

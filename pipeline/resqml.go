@@ -118,7 +118,11 @@ func (r *runner) importEPC(ctx context.Context, t *jobs.Task, st *taskState, rep
 	if err != nil {
 		return err
 	}
-	defer commit(false)
+	defer func() {
+		if err := commit(false); err != nil {
+			rep.Warnings = append(rep.Warnings, "rollback failed: "+err.Error())
+		}
+	}()
 	if err := putBatches(ctx, sessions[0], objs, rep); err != nil {
 		return err
 	}
@@ -205,8 +209,9 @@ func packageArray(pkg *epc.Package, files map[string]*hdf5.File, a *jobs.ImportE
 
 // writeSessions returns the sessions a writing task uses: with inTx, one
 // session of its own with a transaction open on the task's dataspace;
-// otherwise the server's pool. commit(true) commits (and reports an error if
-// that fails); commit(false) rolls back unless already committed. Both close
+// otherwise the server's pool. commit(true) commits, commit(false) rolls back
+// (with a fresh 30 s context, so it also works after cancellation); each
+// returns the failure of doing so, and does nothing once one ran. Both close
 // the transaction's session.
 func (r *runner) writeSessions(ctx context.Context, t *jobs.Task, inTx bool, message string, rep *TaskReport) ([]*etp.Session, func(bool) error, error) {
 	if !inTx {
@@ -250,7 +255,7 @@ func (r *runner) writeSessions(ctx context.Context, t *jobs.Task, inTx bool, mes
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if err := s.RollbackTransaction(rctx, id); err != nil {
-			rep.Warnings = append(rep.Warnings, "rollback failed: "+err.Error())
+			return fmt.Errorf("RollbackTransaction: %w", err)
 		}
 		return nil
 	}, nil
