@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -372,14 +372,8 @@ func (r *runner) exportEPC(ctx context.Context, ss []*etp.Session, t *jobs.Task,
 	}
 	defer h.Abort()
 
-	uuids := make([]string, 0, len(objects))
-	for u := range objects {
-		uuids = append(uuids, u)
-	}
-	sort.Strings(uuids)
-	type arrayKey struct{ proxy, path string }
-	var arrays []arrayKey
-	seen := map[arrayKey]bool{}
+	uuids := slices.Sorted(maps.Keys(objects))
+	var arrays []epc.ArrayRef
 	for _, u := range uuids {
 		o := objects[u]
 		if _, err := w.Add(o.data); err != nil {
@@ -388,37 +382,34 @@ func (r *runner) exportEPC(ctx context.Context, ss []*etp.Session, t *jobs.Task,
 		rep.Objects++
 		rep.Bytes += int64(len(o.data))
 		for _, ar := range o.desc.Arrays {
-			k := arrayKey{ar.ProxyUUID, ar.Path}
-			if k.proxy == "" {
-				k.proxy = o.desc.UUID
+			if ar.ProxyUUID == "" {
+				ar.ProxyUUID = o.desc.UUID // RESQML 2.2: the array hangs off the object itself
 			}
-			if !seen[k] {
-				seen[k] = true
-				arrays = append(arrays, k)
-			}
+			arrays = append(arrays, ar)
 		}
 	}
+	arrays = uniqueArrays(arrays)
 	var mu sync.Mutex
 	err = arraysInParallel(ctx, len(arrays), r.job.Servers[t.Server].InFlight, func(ctx context.Context, i, inFlight int) error {
 		k := arrays[i]
 		qt := epcType
-		if p, ok := objects[k.proxy]; ok {
+		if p, ok := objects[k.ProxyUUID]; ok {
 			qt = p.desc.QualifiedType
 		}
-		uuid, err := etp.ParseUUID(k.proxy)
+		uuid, err := etp.ParseUUID(k.ProxyUUID)
 		if err != nil {
-			return permanent(fmt.Errorf("array %s: owner uuid %q: %w", k.path, k.proxy, err))
+			return permanent(fmt.Errorf("array %s: owner uuid %q: %w", k.Path, k.ProxyUUID, err))
 		}
-		id := etp.DataArrayIdentifier{URI: etp.ObjectURI(t.Dataspace, qt, uuid), PathInResource: k.path}
+		id := etp.DataArrayIdentifier{URI: etp.ObjectURI(t.Dataspace, qt, uuid), PathInResource: k.Path}
 		var add func(int64)
 		done := func(bool) {}
 		stats, err := transfer.Download(ctx, clients(ss), id, func(et transfer.ElementType, shape []int64) (transfer.Sink, error) {
-			dw, err := h.CreateDataset(k.path, et.DType, shape)
+			dw, err := h.CreateDataset(k.Path, et.DType, shape)
 			if err != nil {
 				return nil, permanent(err)
 			}
 			n, _ := arrayfile.Elements(shape)
-			add, done = r.progress(t.Name+" "+k.path, n*int64(et.DType.Size()))
+			add, done = r.progress(t.Name+" "+k.Path, n*int64(et.DType.Size()))
 			return dw, nil
 		}, &transfer.Options{InFlight: inFlight, Progress: func(n int64) {
 			if add != nil {
