@@ -483,8 +483,8 @@ func getFits(lim chunking.Limits, e chunking.Element) groupSizer {
 // one request (fits), and moves them with one call of do. The first error
 // stops the feed; requests in flight finish or fail. size is the local
 // element size, for byte counts.
-func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.Plan, size int64, fits groupSizer,
-	do func(context.Context, Client, *worker, []chunking.Block) error, st *Stats) error {
+func runBlocks[C any](ctx context.Context, conns []C, o Options, plan *chunking.Plan, size int64, fits groupSizer,
+	do func(context.Context, C, *worker, []chunking.Block) error, st *Stats) error {
 	g, gctx := errgroup.WithContext(ctx)
 	var mu sync.Mutex
 	var cursor int64
@@ -519,7 +519,7 @@ func runBlocks(ctx context.Context, clients []Client, o Options, plan *chunking.
 		return group, nil
 	}
 	var bytes, msgs atomic.Int64
-	for _, c := range clients {
+	for _, c := range conns {
 		for range o.InFlight {
 			g.Go(func() error {
 				w := &worker{}
@@ -649,15 +649,15 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 		st.Messages++
 	}
 	// Pair each destination client with a source client.
-	pairs := make([]Client, len(to))
+	type pair struct{ from, to Client }
+	pairs := make([]pair, len(to))
 	for i := range to {
-		pairs[i] = pairClient{from: from[i%len(from)], to: to[i]}
+		pairs[i] = pair{from: from[i%len(from)], to: to[i]}
 	}
 	before := st.Messages
 	fromFits, toFits := getFits(srcLim, et.chunkElement()), putFits(dstLim, et.chunkElement())
 	fits := func(blocks []chunking.Block) bool { return fromFits(blocks) && toFits(blocks) }
-	err = runBlocks(ctx, pairs, o, plan, int64(et.DType.Size()), fits, func(ctx context.Context, c Client, w *worker, blocks []chunking.Block) error {
-		pc := c.(pairClient)
+	err = runBlocks(ctx, pairs, o, plan, int64(et.DType.Size()), fits, func(ctx context.Context, pc pair, w *worker, blocks []chunking.Block) error {
 		subs := w.prepare(blocks)
 		if err := pc.from.GetDataSubarrays(ctx, src, subs); err != nil {
 			return fmt.Errorf("read from the source: %w", err)
@@ -676,11 +676,4 @@ func Copy(ctx context.Context, from, to []Client, src, dst etp.DataArrayIdentifi
 	st.Blocks = plan.Len()
 	st.Duration = time.Since(start)
 	return st, err
-}
-
-// pairClient routes a block of a copy from one session to another. Only
-// runBlocks sees it, which calls no Client method.
-type pairClient struct {
-	Client
-	from, to Client
 }
