@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -122,22 +123,13 @@ func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 	for _, p := range info.Protocols {
 		fmt.Fprintf(w, "protocol %d\t%s %d.%d as %s\t%s\n", p.Protocol, etp.Protocol(p.Protocol), p.ProtocolVersion.Major, p.ProtocolVersion.Minor, p.Role, joinCaps(p.ProtocolCapabilities))
 	}
-	for _, k := range sortedCapKeys(info.EndpointCapabilities) {
+	for _, k := range slices.Sorted(maps.Keys(info.EndpointCapabilities)) {
 		fmt.Fprintf(w, "capability\t%s\t%s\n", k, etp.DataValueString(info.EndpointCapabilities[k]))
 	}
 	return w.Flush()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func sortedCapKeys(m map[string]etp.DataValue) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 func capStrings(m map[string]etp.DataValue) map[string]string {
 	out := make(map[string]string, len(m))
@@ -149,7 +141,7 @@ func capStrings(m map[string]etp.DataValue) map[string]string {
 
 func joinCaps(m map[string]etp.DataValue) string {
 	s := ""
-	for i, k := range sortedCapKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			s += ", "
 		}
