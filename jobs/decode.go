@@ -2,10 +2,11 @@ package jobs
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"net/url"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,15 +37,6 @@ var (
 	errDim      = errors.New("must be a whole number of at least 1")
 	errBigDim   = errors.New("is too large")
 )
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 func (d *decoder) decodeJob(root *yaml.Node) *Job {
 	d.job = &Job{Version: Version, File: d.file, Dir: d.dir, Servers: map[string]*Server{}, Concurrency: DefaultConcurrency}
@@ -336,7 +328,7 @@ func (d *decoder) checkServerRef(v value) bool {
 	if _, ok := d.job.Servers[v.text]; ok {
 		return true
 	}
-	names := sortedKeys(d.job.Servers)
+	names := slices.Sorted(maps.Keys(d.job.Servers))
 	d.fail(v, "unknown server %s%s: define it under servers (defined: %s)", v.quote(), didYouMean(v.text, names), strings.Join(names, ", "))
 	return false
 }

@@ -3,7 +3,9 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -228,7 +230,7 @@ func (w *jsonWriter) dataValue(v etp.DataValue) {
 
 func (w *jsonWriter) valueMap(m map[string]etp.DataValue) {
 	w.raw("{")
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		w.field(i == 0, k)
 		w.dataValue(m[k])
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"slices"
 
@@ -123,7 +124,7 @@ func (s *session) getDataArrayMetadata(h etp.MessageHeader, m *etp.GetDataArrayM
 		return &etp.GetDataArrayMetadataResponse{ArrayMetadata: v}
 	}
 	var entries []mapEntry[etp.DataArrayMetadata]
-	for _, k := range sortedKeys(m.DataArrays) {
+	for _, k := range slices.Sorted(maps.Keys(m.DataArrays)) {
 		_, _, meta, ei := s.lookupArray(m.DataArrays[k])
 		if ei != nil {
 			errs[k] = *ei
@@ -172,7 +173,7 @@ func (s *session) sendArrays(h etp.MessageHeader, boxes map[string]readBox, buil
 	errs := map[string]etp.ErrorInfo{}
 	capacity := int64(s.partCapacity(build(nil)))
 	var items []arrayItem
-	for _, k := range sortedKeys(boxes) {
+	for _, k := range slices.Sorted(maps.Keys(boxes)) {
 		b := boxes[k]
 		it, ei := s.arrayEntry(k, b, capacity, build)
 		if ei != nil {
@@ -312,7 +313,7 @@ func (s *session) putDataArrays(h etp.MessageHeader, m *etp.PutDataArrays) {
 	errs := map[string]etp.ErrorInfo{}
 	build := func(v map[string]string) etp.Message { return &etp.PutDataArraysResponse{Success: v} }
 	var entries []mapEntry[string]
-	for _, k := range sortedKeys(m.DataArrays) {
+	for _, k := range slices.Sorted(maps.Keys(m.DataArrays)) {
 		p := m.DataArrays[k]
 		if ei := s.putDataArray(&p); ei != nil {
 			errs[k] = *ei
@@ -386,7 +387,7 @@ func (s *session) putUninitializedDataArrays(h etp.MessageHeader, m *etp.PutUnin
 	errs := map[string]etp.ErrorInfo{}
 	build := func(v map[string]string) etp.Message { return &etp.PutUninitializedDataArraysResponse{Success: v} }
 	var entries []mapEntry[string]
-	for _, k := range sortedKeys(m.DataArrays) {
+	for _, k := range slices.Sorted(maps.Keys(m.DataArrays)) {
 		p := m.DataArrays[k]
 		if ei := s.putUninitialized(&p); ei != nil {
 			errs[k] = *ei
@@ -436,7 +437,7 @@ func (s *session) putDataSubarrays(h etp.MessageHeader, m *etp.PutDataSubarrays)
 	errs := map[string]etp.ErrorInfo{}
 	build := func(v map[string]string) etp.Message { return &etp.PutDataSubarraysResponse{Success: v} }
 	var entries []mapEntry[string]
-	for _, k := range sortedKeys(m.DataSubarrays) {
+	for _, k := range slices.Sorted(maps.Keys(m.DataSubarrays)) {
 		p := m.DataSubarrays[k]
 		if ei := s.putDataSubarray(&p); ei != nil {
 			errs[k] = *ei

@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/etp/server/storage"
@@ -106,7 +108,7 @@ func (s *session) putDataspaces(h etp.MessageHeader, m *etp.PutDataspaces) {
 	errs := map[string]etp.ErrorInfo{}
 	var entries []mapEntry[string]
 	build := func(v map[string]string) etp.Message { return &etp.PutDataspacesResponse{Success: v} }
-	for _, k := range sortedKeys(m.Dataspaces) {
+	for _, k := range slices.Sorted(maps.Keys(m.Dataspaces)) {
 		d := m.Dataspaces[k]
 		if ei := s.putDataspace(&d); ei != nil {
 			errs[k] = *ei
@@ -159,7 +161,7 @@ func (s *session) deleteDataspaces(h etp.MessageHeader, m *etp.DeleteDataspaces)
 	errs := map[string]etp.ErrorInfo{}
 	var entries []mapEntry[string]
 	build := func(v map[string]string) etp.Message { return &etp.DeleteDataspacesResponse{Success: v} }
-	for _, k := range sortedKeys(m.URIs) {
+	for _, k := range slices.Sorted(maps.Keys(m.URIs)) {
 		if ei := s.deleteDataspace(m.URIs[k]); ei != nil {
 			errs[k] = *ei
 			continue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/etp-transfer/etp-transfer/etp"
@@ -328,7 +330,7 @@ func sendErrors(r *responder, errs map[string]etp.ErrorInfo) {
 	capacity := r.s.partCapacity(build(nil))
 	cur := map[string]etp.ErrorInfo{}
 	used := 0
-	for _, k := range sortedKeys(errs) {
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
 		e := errs[k]
 		e.Message = clipText(e.Message)
 		n := entrySize(build, k, e)

@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +69,7 @@ func (s *session) getDataObjects(h etp.MessageHeader, m *etp.GetDataObjects) {
 		uri string
 	}
 	var bigs []big
-	for _, k := range sortedKeys(m.URIs) {
+	for _, k := range slices.Sorted(maps.Keys(m.URIs)) {
 		u, ei := s.objectURI(m.URIs[k])
 		if ei == nil {
 			var rw storage.ReadWriter
@@ -140,7 +142,7 @@ func (s *session) putDataObjects(h etp.MessageHeader, objects map[string]etp.Dat
 	}
 	build := func(v map[string]etp.PutResponse) etp.Message { return &etp.PutDataObjectsResponse{Success: v} }
 	var entries []mapEntry[etp.PutResponse]
-	for _, k := range sortedKeys(objects) {
+	for _, k := range slices.Sorted(maps.Keys(objects)) {
 		if _, failed := errs[k]; failed {
 			continue
 		}
@@ -207,7 +209,7 @@ func (s *session) deleteDataObjects(h etp.MessageHeader, m *etp.DeleteDataObject
 		return &etp.DeleteDataObjectsResponse{DeletedURIs: v}
 	}
 	var entries []mapEntry[etp.ArrayOfString]
-	for _, k := range sortedKeys(m.URIs) {
+	for _, k := range slices.Sorted(maps.Keys(m.URIs)) {
 		u, ei := s.objectURI(m.URIs[k])
 		var rw storage.ReadWriter
 		if ei == nil {

@@ -3,22 +3,10 @@ package server
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/etp-transfer/etp-transfer/etp"
 	"github.com/etp-transfer/etp-transfer/etp/server/storage"
 )
-
-// sortedKeys returns the keys of m in ascending order, so that responses
-// are deterministic.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 func errInfo(code etp.ErrorCode, format string, args ...any) *etp.ErrorInfo {
 	return &etp.ErrorInfo{Code: code, Message: clipText(fmt.Sprintf(format, args...))}
